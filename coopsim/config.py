@@ -1,0 +1,320 @@
+"""The validated run configuration: frozen dataclasses built from YAML.
+
+Every value a run uses is here, with its unit in the field name (``_yuan``,
+``_mu``, ``_months``, ``_share``...). ``configs/`` holds the defaults; see
+``docs/ODD.md`` for the sources. Core code receives a :class:`RunConfig` and
+never reads files or sees Hydra objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coopsim.schema import ConfigError, build, fail, spec
+
+__all__ = ["ConfigError", "RunConfig", "parse_config"]
+
+SHARE = {"min": 0.0, "max": 1.0}
+PROB = {"min": 0.0, "max": 1.0}
+MONTHS = tuple(range(1, 13))
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """Administrative size of the simulated region (county -> township -> village)."""
+
+    name: str = spec()
+    counties: int = spec(min=1)
+    townships_per_county: int = spec(min=1)
+    villages: int = spec(min=1)
+    households: int = spec(min=1)
+    village_size_sigma: float = spec(min=0.0, max=2.0)
+    neighbours_per_village: int = spec(min=0)
+
+    def check(self, path: str) -> None:
+        townships = self.counties * self.townships_per_county
+        if self.villages < townships:
+            fail(f"{path}.villages", self.villages, f"must be >= the number of townships ({townships})")
+        if self.households < 10 * self.villages:
+            fail(f"{path}.households", self.households, f"must be >= 10 per village ({10 * self.villages})")
+
+
+@dataclass(frozen=True)
+class CommodityConfig:
+    """One product: its reference price, economics, calendar and price process."""
+
+    unit: str = spec()
+    reference_price_yuan: float = spec(gt=0.0)
+    revenue_yuan_per_mu: float = spec(gt=0.0)
+    input_cost_share: float = spec(**SHARE)
+    labour_days_per_mu: float = spec(min=0.0)
+    months_to_first_harvest: int = spec(min=0, max=60)
+    harvest_weights: tuple[float, ...] = spec(length=12)
+    price_persistence: float = spec(min=0.0, max=0.999)
+    price_volatility: float = spec(min=0.0, max=1.0)
+    annual_volatility: float = spec(min=0.0, max=1.5)
+    seasonal_amplitude: float = spec(min=0.0, max=0.9)
+    seasonal_peak_month: int = spec(choices=MONTHS)
+    cycle_months: int = spec(min=0)
+    cycle_amplitude: float = spec(min=0.0, max=1.5)
+    local_capacity_mu_per_village: float = spec(gt=0.0)
+    price_flexibility: float = spec(min=0.0, max=3.0)
+
+    def check(self, path: str) -> None:
+        if any(w < 0 for w in self.harvest_weights) or sum(self.harvest_weights) <= 0:
+            fail(f"{path}.harvest_weights", list(self.harvest_weights), "must be >= 0 with a positive sum")
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """Commodity markets and the middlemen who buy from lone households."""
+
+    commodities: Mapping[str, CommodityConfig] = spec()
+    middleman_margin: float = spec(min=0.0, max=0.9)
+
+    def check(self, path: str) -> None:
+        if not self.commodities:
+            fail(f"{path}.commodities", {}, "must name at least one commodity")
+
+
+@dataclass(frozen=True)
+class HouseholdsConfig:
+    """How households are generated and how they farm and spend."""
+
+    members_mean: float = spec(min=1.0, max=8.0)
+    working_age_share: float = spec(**SHARE)
+    land_per_capita_mu: float = spec(min=0.0)
+    land_sigma: float = spec(min=0.0, max=2.0)
+    productivity_sigma: float = spec(min=0.0, max=2.0)
+    savings_mean_yuan: float = spec(min=0.0)
+    registered_poor_share: float = spec(**SHARE)
+    cadres_per_village: int = spec(min=1)
+    own_farm_mix: Mapping[str, float] = spec()
+    left_behind_labour: float = spec(min=0.0, max=2.0)
+    farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
+    subsistence_yuan_month_per_person: float = spec(min=0.0)
+    spending_share_of_savings: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.own_farm_mix or any(v < 0 for v in self.own_farm_mix.values()):
+            fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), "must give shares >= 0 for at least one commodity")
+        total = sum(self.own_farm_mix.values())
+        if abs(total - 1.0) > 1e-9:
+            fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), f"shares must sum to 1 (they sum to {total:g})")
+
+
+@dataclass(frozen=True)
+class LabourConfig:
+    """Working-age adults: local work, migration to the cities, Spring Festival."""
+
+    migrant_wage_yuan_month: float = spec(gt=0.0)
+    migrant_wage_growth: float = spec(min=-0.5, max=0.5)
+    remittance_share: float = spec(**SHARE)
+    local_day_wage_yuan: float = spec(min=0.0)
+    local_days_per_month: float = spec(min=0.0, max=31.0)
+    leave_probability: float = spec(**PROB)
+    return_probability: float = spec(**PROB)
+    wage_gap_elasticity: float = spec(min=0.0, max=10.0)
+    festival_home_probability: float = spec(**PROB)
+    festival_stay_probability: float = spec(**PROB)
+    initial_away_share: float = spec(**SHARE)
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    """Transfers from the state outside any cooperative."""
+
+    poor_allowance_yuan_month_per_person: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class CadrePayConfig:
+    """Pay of the village party secretary ("345" rule in the cooperative tiers)."""
+
+    rule: str = spec(choices=("flat", "345"))
+    flat_yuan: float = spec(min=0.0)
+    multiple_of_rural_income: float = spec(min=0.0)
+    floor_yuan: float = spec(min=0.0)
+    floor_if_also_head_yuan: float = spec(min=0.0)
+    also_head_share: float = spec(**SHARE)
+    performance_share: float = spec(**SHARE)
+    previous_year_rural_income_yuan: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class RolloutConfig:
+    """When the village cooperatives are founded (pilots first, then all)."""
+
+    pilot_year: int = spec(min=1900)
+    pilot_month: int = spec(choices=MONTHS)
+    pilot_share: float = spec(**SHARE)
+    complete_year: int = spec(min=1900)
+    complete_month: int = spec(choices=MONTHS)
+
+    def check(self, path: str) -> None:
+        if (self.complete_year, self.complete_month) < (self.pilot_year, self.pilot_month):
+            fail(f"{path}.complete_year", self.complete_year, "the rollout must complete no earlier than the pilots")
+
+
+@dataclass(frozen=True)
+class MembershipConfig:
+    """Who joins the village cooperative and what they put in."""
+
+    join_probability: float = spec(**PROB)
+    peer_influence: float = spec(**PROB)
+    land_put_in_share: float = spec(**SHARE)
+    cash_share_yuan: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class ShareholdingConfig:
+    """The shareholding rules of a village cooperative and its outside holders."""
+
+    collective_min: float = spec(**SHARE)
+    villagers_min: float = spec(**SHARE)
+    single_holder_max: float = spec(**SHARE)
+    collective_assets_yuan: float = spec(min=0.0)
+    land_share_value_yuan_per_mu: float = spec(min=0.0)
+    capable_person_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if self.collective_min + self.villagers_min > 1.0:
+            fail(
+                f"{path}.villagers_min",
+                self.villagers_min,
+                f"collective_min + villagers_min must be <= 1 (collective_min is {self.collective_min})",
+            )
+        if self.capable_person_share > self.single_holder_max:
+            fail(
+                f"{path}.capable_person_share",
+                self.capable_person_share,
+                f"must be <= single_holder_max ({self.single_holder_max})",
+            )
+        if self.capable_person_share > 1.0 - self.collective_min - self.villagers_min:
+            fail(
+                f"{path}.capable_person_share",
+                self.capable_person_share,
+                "leaves less than collective_min + villagers_min for the village",
+            )
+
+
+@dataclass(frozen=True)
+class DistributionConfig:
+    """The annual split of a cooperative's surplus."""
+
+    accumulation_share: float = spec(**SHARE)
+    guaranteed_dividend_yuan: float = spec(min=0.0)
+    members_share: float = spec(**SHARE)
+    collective_share: float = spec(**SHARE)
+    managers_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        total = self.members_share + self.collective_share + self.managers_share
+        if abs(total - 1.0) > 1e-9:
+            fail(f"{path}.members_share", self.members_share, f"members + collective + managers shares must sum to 1 (sum {total:g})")
+
+
+@dataclass(frozen=True)
+class CooperativeConfig:
+    """The village party-branch-led cooperative (tier 1.0)."""
+
+    rollout: RolloutConfig = spec()
+    membership: MembershipConfig = spec()
+    shareholding: ShareholdingConfig = spec()
+    distribution: DistributionConfig = spec()
+    industries: tuple[str, ...] = spec()
+    collective_land_mu: float = spec(min=0.0)
+    land_rent_yuan_per_mu: float = spec(min=0.0)
+    day_wage_yuan: float = spec(min=0.0)
+    sales_margin: float = spec(min=0.0, max=0.9)
+    management_cost_share: float = spec(**SHARE)
+    scale_yield_uplift: float = spec(min=0.0, max=2.0)
+    startup_grant_yuan: float = spec(min=0.0)
+    loan_rate_annual: float = spec(min=0.0, max=1.0)
+    credit_limit_yuan: float = spec(min=0.0)
+    review_after_months: int = spec(min=1)
+    herding: float = spec(**PROB)
+    choice_temperature: float = spec(gt=0.0)
+    collective_spending_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.industries:
+            fail(f"{path}.industries", [], "must list at least one commodity")
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    """Which tier of the cooperative system is in place, with its levers."""
+
+    name: str = spec(choices=("none", "v1"))
+    cadre_pay: CadrePayConfig = spec()
+    cooperative: CooperativeConfig | None = None
+
+    def check(self, path: str) -> None:
+        if self.name == "none" and self.cooperative is not None:
+            fail(f"{path}.cooperative", "...", "does not apply to tier 'none' (no cooperatives); remove it")
+        if self.name != "none" and self.cooperative is None:
+            fail(f"{path}.cooperative", None, f"is required for tier '{self.name}'")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one simulation run needs."""
+
+    seed: int = spec(min=0)
+    start_year: int = spec(min=1900)
+    years: int = spec(min=1, max=100)
+    poverty_line_yuan: float = spec(min=0.0)
+    thin_village_yuan: float = spec(min=0.0)
+    progress: str = spec(choices=("auto", "always", "never"))
+    household_table: bool = spec()
+    region: RegionConfig = spec()
+    market: MarketConfig = spec()
+    households: HouseholdsConfig = spec()
+    labour: LabourConfig = spec()
+    state: StateConfig = spec()
+    tier: TierConfig = spec()
+
+    @property
+    def months(self) -> int:
+        """Length of the run in months."""
+        return 12 * self.years
+
+    @property
+    def commodities(self) -> tuple[str, ...]:
+        """Commodity names in a fixed (sorted) order; index = commodity id."""
+        return tuple(sorted(self.market.commodities))
+
+    def check(self, path: str) -> None:
+        known = set(self.market.commodities)
+        for name in self.households.own_farm_mix:
+            if name not in known:
+                fail(f"households.own_farm_mix.{name}", self.households.own_farm_mix[name],
+                     f"unknown commodity; known: {', '.join(sorted(known))}")
+        coop = self.tier.cooperative
+        if coop is not None:
+            for i, name in enumerate(coop.industries):
+                if name not in known:
+                    fail(f"tier.cooperative.industries[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")
+
+
+def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
+    tier = dict(data.get("tier", {}))
+    if tier.get("cooperative", "absent") is None:
+        tier.pop("cooperative")
+    return {**data, "tier": tier}
+
+
+def parse_config(data: Mapping[str, Any]) -> RunConfig:
+    """Validate a plain mapping (the resolved Hydra config without ``hydra``).
+
+    Raises
+    ------
+    ConfigError
+        naming the first bad key, its value and what is allowed.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"the config must be a mapping, got {type(data).__name__}")
+    return build(RunConfig, _strip_tier_optional(dict(data)))

@@ -1,0 +1,330 @@
+"""Village cooperatives led by the village party branch (tier 1.0).
+
+One row per village. Each cooperative's founding is its own SimPy event,
+scheduled from the rollout; membership, monthly operations and the annual
+distribution are applied to all cooperatives at once by the economy's
+processes. Money moves only through the ledger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coopsim.config import CooperativeConfig
+from coopsim.households import HOME, FESTIVAL, Households
+from coopsim.ledger import Ledger, allocate, segment_sums, to_fen
+from coopsim.market import Market
+from coopsim.rules.distribution import split_surplus
+from coopsim.rules.prices import local_price_factor
+from coopsim.rules.shares import apportion_shares
+from coopsim.world import World
+
+#: Year-to-date accounts of each cooperative, in fen.
+YTD = ("revenue", "inputs", "wages", "land_rent", "management", "interest")
+
+
+def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rng: np.random.Generator) -> np.ndarray:
+    """Month (from the run start) in which each village founds its cooperative.
+
+    A ``pilot_share`` of villages, drawn at random, found in the pilot month;
+    the others in a month drawn uniformly after the pilots up to the month the
+    rollout completes. Months before the run start are clipped to 0.
+    """
+    r = cfg.rollout
+    pilot = (r.pilot_year - start_year) * 12 + r.pilot_month - 1
+    complete = (r.complete_year - start_year) * 12 + r.complete_month - 1
+    order = rng.permutation(n_villages)
+    months = np.empty(n_villages, dtype=np.int64)
+    n_pilot = int(round(r.pilot_share * n_villages))
+    months[order[:n_pilot]] = pilot
+    later = rng.integers(min(pilot + 1, complete), complete + 1, size=n_villages - n_pilot)
+    months[order[n_pilot:]] = later
+    return np.maximum(months, 0)
+
+
+def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, herding: float,
+                    temperature: float, u_herd: float, u_pick: float) -> int:
+    """A new cooperative's industry.
+
+    With probability ``herding`` (``u_herd < herding``) it copies the most
+    common industry among already-founded neighbours (if any); otherwise it
+    draws from a softmax of ``expected_net`` (yuan per mu, scaled by its
+    spread) with ``temperature``. Ties go to the lower index.
+    """
+    if u_herd < herding and neighbour_choices.size:
+        return int(np.bincount(neighbour_choices, minlength=len(expected_net)).argmax())
+    scale = max(float(np.std(expected_net)), 1.0)
+    z = (expected_net - expected_net.max()) / (scale * temperature)
+    p = np.exp(z) / np.exp(z).sum()
+    return int(min(np.searchsorted(np.cumsum(p), u_pick, side="right"), len(p) - 1))
+
+
+class VillageCooperatives:
+    """The village cooperatives of a region, one row per village."""
+
+    def __init__(self, cfg: CooperativeConfig, world: World, market: Market, ledger: Ledger) -> None:
+        self.cfg, self.world, self.market, self.ledger = cfg, world, market, ledger
+        v = world.n_villages
+        self.industries = np.array([market.index_of(n) for n in cfg.industries])
+        self.founded = np.zeros(v, dtype=bool)
+        self.founded_month = np.full(v, -1, dtype=np.int64)
+        self.planted_month = np.full(v, -1, dtype=np.int64)
+        self.switches = 0
+        self.unpaid_fen = np.zeros(v, dtype=np.int64)
+        self.industry = np.full(v, -1, dtype=np.int64)
+        self.collective_fraction = np.zeros(v)
+        self.capable_fraction = np.zeros(v)
+        self.debt_fen = np.zeros(v, dtype=np.int64)
+        self.reserve_fen = np.zeros(v, dtype=np.int64)
+        self.ytd = {k: np.zeros(v, dtype=np.int64) for k in YTD}
+        self.month_revenue_fen = np.zeros(v, dtype=np.int64)
+        self.month_wage_days = np.zeros(v)
+        self.collective_income_fen = np.zeros(v, dtype=np.int64)
+        self.collective_income_last_fen = np.zeros(v, dtype=np.int64)
+        self.household_fraction: np.ndarray | None = None
+        self.dividends_fen = np.zeros(v, dtype=np.int64)
+
+    # -- land and founding ------------------------------------------------
+    def land_mu(self, hh: Households) -> np.ndarray:
+        """Land farmed by each cooperative: members' land put in plus collective land."""
+        members_land = np.bincount(hh.village, weights=hh.land_in_coop_mu, minlength=self.world.n_villages)
+        return np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0)
+
+    def expected_net_per_mu(self, v: int, t: int, land_mu: float) -> np.ndarray:
+        """Net yuan per mu and year that village ``v`` expects from each candidate industry.
+
+        Uses the last twelve months' average price index and the local price
+        the township would pay if this cooperative's ``land_mu`` were added to
+        what is already planted there (it knows its own market, not what its
+        neighbours will plant next).
+        """
+        m, c, cfg = self.market, self.industries, self.cfg
+        index = m.price_index[max(t - 11, 0) : t + 1].mean(axis=0)[c]
+        town = self.world.village_township[v]
+        own = np.zeros(len(m.names))
+        if self.founded[v] and self.industry[v] >= 0:
+            own[self.industry[v]] = land_mu
+        planted = m.planted_mu[town] - own + land_mu
+        local = local_price_factor(planted, m.capacity_mu[town], m.flexibility)[c]
+        gross = m.revenue_per_mu[c] * index * local * (1 + cfg.scale_yield_uplift) * (1 - cfg.sales_margin)
+        costs = m.revenue_per_mu[c] * m.input_cost_share[c] + cfg.management_cost_share * gross
+        return gross - costs - m.labour_days_per_mu[c] * cfg.day_wage_yuan - cfg.land_rent_yuan_per_mu
+
+    def found(self, v: int, t: int, hh: Households, u: np.ndarray) -> None:
+        """Found village ``v``'s cooperative in month ``t``.
+
+        ``u`` holds three uniforms (herding, industry pick, spare) drawn
+        from the ``institutions`` stream. Registered-poor and cadre
+        households join at once; the state pays the startup grant.
+        """
+        sl = slice(int(self.world.village_starts[v]), int(self.world.village_starts[v] + self.world.village_households[v]))
+        founders = np.zeros(hh.n, dtype=bool)
+        founders[sl] = hh.registered_poor[sl] | hh.cadre[sl]
+        self.join(founders, hh)
+        land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
+        nb = self.world.neighbours[v]
+        neighbour_choices = self.industry[nb[self.founded[nb]]]
+        pick = choose_industry(self.expected_net_per_mu(v, t, land), neighbour_choices, self.cfg.herding,
+                               self.cfg.choice_temperature, float(u[0]), float(u[1]))
+        self.industry[v] = self.industries[pick]
+        self.founded[v] = True
+        self.founded_month[v] = self.planted_month[v] = t
+        grant = int(to_fen(self.cfg.startup_grant_yuan))
+        self.ledger.pay("state", ("cooperative", v), grant, "coop_startup_grant")
+        sh = self.cfg.shareholding
+        village_value = sh.collective_assets_yuan + float(hh.share_value_fen[sl].sum()) / 100
+        investment = int(to_fen(sh.capable_person_share / (1 - sh.capable_person_share) * village_value))
+        self.ledger.pay("investors", ("cooperative", v), investment, "coop_capable_investment")
+
+    def join(self, joining: np.ndarray, hh: Households) -> int:
+        """Enrol the households flagged in ``joining``; they put in land and cash shares."""
+        joining = joining & ~hh.coop_member
+        if not joining.any():
+            return 0
+        m = self.cfg.membership
+        hh.coop_member |= joining
+        hh.land_in_coop_mu[joining] = m.land_put_in_share * hh.land_mu[joining]
+        balance = self.ledger.block("household")
+        cash = np.where(joining, np.minimum(to_fen(m.cash_share_yuan), balance), 0)
+        self.ledger.between_blocks("cooperative", "household", self.world.village_starts, cash,
+                                   "coop_cash_shares", to_members=False)
+        land_value = to_fen(hh.land_in_coop_mu * self.cfg.shareholding.land_share_value_yuan_per_mu)
+        hh.share_value_fen[joining] = cash[joining] + land_value[joining]
+        return int(joining.sum())
+
+    def register_shares(self, hh: Households) -> None:
+        """Recompute every cooperative's share register under the rules."""
+        sh = self.cfg.shareholding
+        frac = np.zeros(hh.n)
+        for v in np.flatnonzero(self.founded):
+            sl = slice(int(self.world.village_starts[v]), int(self.world.village_starts[v] + self.world.village_households[v]))
+            members = np.flatnonzero(hh.coop_member[sl]) + sl.start
+            reg = apportion_shares(sh.collective_assets_yuan, hh.share_value_fen[members] / 100.0,
+                                   sh.capable_person_share, sh.collective_min, sh.villagers_min,
+                                   sh.single_holder_max)
+            self.collective_fraction[v], self.capable_fraction[v] = reg.collective, reg.capable_person
+            frac[members] = reg.villagers
+        self.household_fraction = frac
+
+    # -- monthly operations -----------------------------------------------
+    def operate(self, t: int, hh: Households, local_factor: np.ndarray, days_per_worker: float) -> np.ndarray:
+        """Produce, sell, hire and pay for month ``t``; return wage days worked per household."""
+        cfg, m, w = self.cfg, self.market, self.world
+        land = self.land_mu(hh)
+        ind = np.maximum(self.industry, 0)
+        producing = self.founded & (t >= self.planted_month + m.months_to_first_harvest[ind])
+        demand_days = land * m.labour_days_per_mu[ind] / 12.0
+        offered = np.where(hh.coop_member, ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1), 0)
+        offered_days = offered * days_per_worker
+        supply = np.bincount(hh.village, weights=offered_days, minlength=w.n_villages)
+        take = np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0)
+        days = offered_days * np.minimum(take, 1.0)[hh.village]
+        fill = np.divide(np.minimum(supply, demand_days), demand_days, out=np.ones_like(supply), where=demand_days > 0)
+
+        gross = land * m.gross_yuan_per_mu(t)[w.village_township, ind] * (1 + cfg.scale_yield_uplift) * fill
+        revenue = np.where(producing, to_fen(gross * (1 - cfg.sales_margin)), 0)
+        inputs = np.where(self.founded, to_fen(land * m.input_yuan_per_mu(t)[ind] * fill), 0)
+        management = np.where(self.founded, to_fen(cfg.management_cost_share * revenue / 100.0), 0)
+        wages = to_fen(days * cfg.day_wage_yuan)
+        rent = np.where(hh.coop_member, to_fen(hh.land_in_coop_mu * cfg.land_rent_yuan_per_mu / 12.0), 0)
+        interest = to_fen(self.debt_fen / 100.0 * cfg.loan_rate_annual / 12.0)
+
+        led, starts = self.ledger, w.village_starts
+        led.pay_block("market", "cooperative", revenue, "coop_sales")
+        outgoing = inputs + management + interest + segment_sums(wages, starts) + segment_sums(rent, starts)
+        credit = np.maximum(to_fen(cfg.credit_limit_yuan) - self.debt_fen, 0)
+        can_pay = led.block("cooperative") + credit
+        ratio = np.minimum(np.divide(can_pay, outgoing, out=np.ones(len(outgoing)), where=outgoing > 0), 1.0)
+        if (ratio < 1).any():  # out of cash and credit: everything is paid pro rata
+            inputs, management, interest = (np.floor(x * ratio).astype(np.int64) for x in (inputs, management, interest))
+            wages, rent = (np.floor(x * ratio[hh.village]).astype(np.int64) for x in (wages, rent))
+            paid = inputs + management + interest + segment_sums(wages, starts) + segment_sums(rent, starts)
+            self.unpaid_fen += outgoing - paid
+            outgoing = paid
+        shortfall = np.maximum(outgoing - led.block("cooperative"), 0)
+        led.pay_block("bank", "cooperative", shortfall, "coop_loans")
+        self.debt_fen += shortfall
+        led.collect_block("cooperative", "market", inputs, "coop_inputs")
+        led.collect_block("cooperative", "market", management, "coop_management")
+        led.collect_block("cooperative", "bank", interest, "coop_interest")
+        led.between_blocks("cooperative", "household", starts, wages, "coop_wages")
+        led.between_blocks("cooperative", "household", starts, rent, "coop_land_rent")
+        hh.earn("wages", wages)
+        hh.earn("land_rent", rent)
+        for k, x in zip(YTD, (revenue, inputs, segment_sums(wages, starts), segment_sums(rent, starts), management, interest)):
+            self.ytd[k] += x
+        self.month_revenue_fen = revenue
+        self.month_wage_days = np.bincount(hh.village, weights=days, minlength=w.n_villages)
+        return days
+
+    def planted_mu(self, hh: Households) -> np.ndarray:
+        """(villages, C) area planted by each cooperative."""
+        out = np.zeros((self.world.n_villages, len(self.market.names)))
+        rows = np.flatnonzero(self.founded)
+        out[rows, self.industry[rows]] = self.land_mu(hh)[rows]
+        return out
+
+    def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray) -> int:
+        """Switch loss-making industries after ``review_after_months`` of harvests.
+
+        ``u`` is (villages, 2) uniforms from the ``institutions`` stream. A
+        cooperative re-chooses (without herding) from what it expects now;
+        a new industry starts its own wait for the first harvest next month.
+        Returns the number of switches.
+        """
+        m = self.market
+        ind = np.maximum(self.industry, 0)
+        harvesting_since = self.planted_month + m.months_to_first_harvest[ind]
+        due = self.founded & (profit_fen < 0) & (t - harvesting_since + 1 >= self.cfg.review_after_months)
+        land = self.land_mu_cache
+        switched = 0
+        for v in np.flatnonzero(due):
+            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land[v])),
+                                                   np.array([], dtype=np.int64), 0.0,
+                                                   self.cfg.choice_temperature, 1.0, float(u[v, 1]))]
+            if pick != self.industry[v]:
+                self.industry[v], self.planted_month[v] = pick, t + 1
+                switched += 1
+        self.switches += switched
+        return switched
+
+    # -- the annual distribution ------------------------------------------
+    def distribute(self, hh: Households) -> dict[str, np.ndarray]:
+        """Close the year: repay loans, split each surplus, pay members, collective, managers.
+
+        Returns the year's per-village accounts (fen) for the results.
+        """
+        cfg, w, led = self.cfg, self.world, self.ledger
+        d = cfg.distribution
+        self.register_shares(hh)
+        assert self.household_fraction is not None
+        v_n = w.n_villages
+        profit = self.ytd["revenue"] - sum(self.ytd[k] for k in YTD[1:])
+        repay = np.minimum(self.debt_fen, led.block("cooperative"))
+        led.collect_block("cooperative", "bank", repay, "coop_loan_repayment")
+        self.debt_fen -= repay
+        cash = led.block("cooperative").copy()
+        to_hh_guaranteed = np.zeros(hh.n, dtype=np.int64)
+        to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
+        to_managers = np.zeros(hh.n, dtype=np.int64)
+        to_collective = np.zeros(v_n, dtype=np.int64)
+        to_investors = np.zeros(v_n, dtype=np.int64)
+        guaranteed_fen = int(to_fen(d.guaranteed_dividend_yuan))
+        for v in np.flatnonzero(self.founded):
+            lo = int(w.village_starts[v])
+            sl = slice(lo, lo + int(w.village_households[v]))
+            members = np.flatnonzero(hh.coop_member[sl]) + lo
+            surplus = int(min(max(profit[v], 0), cash[v]))
+            reserve = int(min(self.reserve_fen[v], cash[v] - surplus))
+            split = split_surplus(surplus, reserve, len(members), guaranteed_fen, d.accumulation_share,
+                                  d.members_share, d.collective_share, d.managers_share)
+            drawn = max(split.guaranteed - (surplus - split.accumulation), 0)
+            self.reserve_fen[v] += split.accumulation - drawn
+            to_hh_guaranteed[members] = allocate(split.guaranteed, np.ones(len(members)))
+            weights = np.concatenate(([self.collective_fraction[v], self.capable_fraction[v]],
+                                      self.household_fraction[members]))
+            parts = allocate(split.dividends, weights)
+            to_collective[v] = parts[0] + split.collective
+            to_investors[v] = parts[1]
+            to_hh_dividend[members] = parts[2:]
+            managers = np.flatnonzero(hh.cadre[sl]) + lo
+            to_managers[managers] = allocate(split.managers, np.ones(len(managers)))
+        starts = w.village_starts
+        led.between_blocks("cooperative", "household", starts, to_hh_guaranteed, "coop_guaranteed_dividend")
+        led.between_blocks("cooperative", "household", starts, to_hh_dividend, "coop_dividend")
+        led.between_blocks("cooperative", "household", starts, to_managers, "coop_manager_share")
+        led.parallel("cooperative", "collective", to_collective, "coop_collective_share")
+        led.collect_block("cooperative", "investors", to_investors, "coop_capable_dividend")
+        hh.earn("dividends", to_hh_guaranteed + to_hh_dividend)
+        hh.earn("wages", to_managers)
+        self.dividends_fen = segment_sums(to_hh_guaranteed + to_hh_dividend, starts)
+        self.collective_income_last_fen = self.collective_income_fen
+        self.collective_income_fen = to_collective
+        accounts = {f"coop_{k}_fen": self.ytd[k].copy() for k in YTD}
+        accounts["coop_profit_fen"] = profit
+        accounts["coop_dividends_fen"] = self.dividends_fen
+        accounts["coop_managers_fen"] = segment_sums(to_managers, starts)
+        accounts["collective_income_fen"] = to_collective
+        accounts["coop_unpaid_fen"] = self.unpaid_fen.copy()
+        self.unpaid_fen[:] = 0
+        self.land_mu_cache = self.land_mu(hh)
+        for k in YTD:
+            self.ytd[k][:] = 0
+        return accounts
+
+    def spend_collective(self, hh: Households, performance_share: float) -> np.ndarray:
+        """The collective pays the secretary's performance pay and spends on public goods.
+
+        Performance pay is ``performance_share`` of the growth in collective
+        income over last year; then ``collective_spending_share`` of what the
+        collective holds goes to village public goods. Returns the pay per household.
+        """
+        w, led = self.world, self.ledger
+        growth = np.maximum(self.collective_income_fen - self.collective_income_last_fen, 0)
+        bonus_v = np.minimum(to_fen(performance_share * growth / 100.0), led.block("collective"))
+        bonus = np.where(hh.secretary, bonus_v[hh.village], 0)
+        led.between_blocks("collective", "household", w.village_starts, bonus, "secretary_performance_pay")
+        hh.earn("wages", bonus)
+        spend = to_fen(self.cfg.collective_spending_share * led.block("collective") / 100.0)
+        led.collect_block("collective", "market", spend, "collective_public_goods")
+        return bonus

@@ -1,0 +1,261 @@
+"""The simulated economy: SimPy processes that put the rules in time order.
+
+Time is in months from January of ``start_year``. Within each month the
+processes run in a fixed order, set by their phase (fraction of a month):
+
+====== =============================================================
+phase  what happens
+====== =============================================================
+0.00   markets: planted areas -> local farm-gate prices
+0.10   labour: each worker stays, leaves for a city, or returns
+0.20   cooperatives founded this month (one SimPy event each)
+0.25   membership: households join cooperatives (peer influence)
+0.30   production: cooperatives and own farms produce and sell; wages,
+       land rent, remittances, transfers and the secretary's pay
+0.50   spending
+0.80   December only: the cooperatives' annual distribution
+0.90   book-keeping: monthly tables, ledger period closed
+0.95   December only: annual tables
+====== =============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from coopsim.config import RunConfig
+from coopsim.cooperative import VillageCooperatives, founding_months
+from coopsim.households import AWAY, FESTIVAL, HOME, Households, generate_households, initial_savings_yuan
+from coopsim.ledger import Ledger, to_fen
+from coopsim.market import Market
+from coopsim.rng import Streams
+from coopsim.rules.livelihood import city_wage_yuan, farm_labour_factor, spending_yuan
+from coopsim.rules.migration import leave_probability, migration_step
+from coopsim.rules.pay import secretary_base_pay_yuan
+from coopsim.world import World, build_world
+
+OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "investors")
+
+
+class Economy:
+    """One region under one tier, ready to run.
+
+    Parameters
+    ----------
+    cfg
+        The validated run configuration.
+    """
+
+    def __init__(self, cfg: RunConfig) -> None:
+        from coopsim.recorder import Recorder  # local: recorder imports Economy types
+
+        self.cfg = cfg
+        self.streams = Streams(cfg.seed)
+        self.world: World = build_world(cfg.region, self.streams["world"])
+        hh_rng = self.streams["households"]
+        self.hh: Households = generate_households(self.world, cfg.households, cfg.labour, hh_rng)
+        savings = initial_savings_yuan(self.hh.n, cfg.households.savings_mean_yuan, hh_rng)
+        self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"])
+        v = self.world.n_villages
+        self.ledger = Ledger(OUTSIDE_ACCOUNTS, {"household": self.hh.n, "cooperative": v, "collective": v})
+        self.ledger.pay_block("opening", "household", to_fen(savings), "opening_savings")
+        self.ledger.close_period()
+
+        self.mix = np.zeros(len(self.market.names))
+        for name, share in cfg.households.own_farm_mix.items():
+            self.mix[self.market.index_of(name)] = share
+        self.coops: VillageCooperatives | None = None
+        if cfg.tier.cooperative is not None:
+            self.coops = VillageCooperatives(cfg.tier.cooperative, self.world, self.market, self.ledger)
+        self._init_labour()
+        self.rural_income_reference = np.full(self.world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
+        self.flows_month: dict[str, int] = {}
+        self.recorder = Recorder(self)
+        self.env = simpy.Environment()
+        self._start_processes()
+
+    # -- set-up -------------------------------------------------------------
+    def _init_labour(self) -> None:
+        cfg, hh, m = self.cfg, self.hh, self.market
+        lab = cfg.labour
+        casual = lab.local_day_wage_yuan * lab.local_days_per_month
+        farm = (hh.land_mu * (self.mix * m.revenue_per_mu * (1 - m.input_cost_share)).sum()
+                * (1 - m.middleman_margin) / 12.0)
+        workers = np.maximum(hh.working_age, 1)
+        self.local_income = casual + farm * hh.productivity / workers
+        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, 0, hh.productivity)
+        has = hh.working_age > 0
+        self.reference_ratio = float(np.median(city[has] / self.local_income[has])) if has.any() else 1.0
+
+    def _start_processes(self) -> None:
+        env = self.env
+        phases: list[tuple[float, Callable[[int], None]]] = [
+            (0.00, self.markets), (0.10, self.labour), (0.30, self.production),
+            (0.50, self.spending), (0.90, self.bookkeeping),
+        ]
+        if self.coops is not None:
+            phases.append((0.25, self.membership))
+            months = founding_months(self.cfg.tier.cooperative, self.cfg.start_year,  # type: ignore[arg-type]
+                                     self.world.n_villages, self.streams["institutions"])
+            draws = self.streams["institutions"].random((self.world.n_villages, 3))
+            for v in np.argsort(months, kind="stable"):
+                if months[v] < self.cfg.months:
+                    env.process(self._found(int(v), int(months[v]), draws[v]))
+        for phase, step in phases:
+            env.process(self._monthly(phase, step))
+        env.process(self._yearly(0.80, self.year_end))
+        env.process(self._yearly(0.95, self.close_year))
+
+    def _monthly(self, phase: float, step: Callable[[int], None]) -> Generator[Any, Any, None]:
+        yield self.env.timeout(phase)
+        for t in range(self.cfg.months):
+            step(t)
+            yield self.env.timeout(1)
+
+    def _yearly(self, phase: float, step: Callable[[int], None]) -> Generator[Any, Any, None]:
+        yield self.env.timeout(11 + phase)
+        for year in range(self.cfg.years):
+            step(year)
+            yield self.env.timeout(12)
+
+    def _found(self, v: int, month: int, u: np.ndarray) -> Generator[Any, Any, None]:
+        yield self.env.timeout(month + 0.20)
+        assert self.coops is not None
+        self.coops.found(v, month, self.hh, u)
+
+    # -- monthly steps --------------------------------------------------------
+    def own_land_mu(self) -> np.ndarray:
+        return self.hh.land_mu - self.hh.land_in_coop_mu
+
+    def markets(self, t: int) -> None:
+        """Update the planted area of every crop in every township."""
+        hh, w = self.hh, self.world
+        own = np.bincount(hh.township, weights=self.own_land_mu(), minlength=w.n_townships)
+        planted = own[:, None] * self.mix[None, :]
+        if self.coops is not None:
+            by_village = self.coops.planted_mu(hh)
+            planted += np.add.reduceat(by_village, np.flatnonzero(np.diff(np.r_[-1, w.village_township])), axis=0)
+        self.market.planted_mu = planted
+
+    def labour(self, t: int) -> None:
+        """Migration decisions of every worker."""
+        lab, hh = self.cfg.labour, self.hh
+        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, t // 12, hh.productivity)
+        p_leave = leave_probability(lab.leave_probability, lab.wage_gap_elasticity, city, self.local_income,
+                                    self.reference_ratio)
+        u = self.streams["migration"].random(hh.worker_status.shape)
+        moves = migration_step(hh.worker_status, u, t % 12 + 1, p_leave, lab.return_probability,
+                               lab.festival_home_probability, lab.festival_stay_probability)
+        hh.worker_status = moves.status
+        self.recorder.moves = moves
+
+    def membership(self, t: int) -> None:
+        """Households in villages with a cooperative join under peer influence."""
+        assert self.coops is not None
+        hh, w, m = self.hh, self.world, self.cfg.tier.cooperative.membership  # type: ignore[union-attr]
+        u = self.streams["membership"].random(hh.n)
+        share = np.bincount(hh.village, weights=hh.coop_member, minlength=w.n_villages) / w.village_households
+        near = np.array([share[nb].mean() if nb.size else 0.0 for nb in w.neighbours])
+        peer = 0.5 * (share + near)
+        p = m.join_probability + m.peer_influence * peer[hh.village]
+        self.coops.join(self.coops.founded[hh.village] & (u < p), hh)
+
+    def production(self, t: int) -> None:
+        """Cooperatives and own farms produce; wages, rent, remittances, transfers are paid."""
+        cfg, hh, m, led = self.cfg, self.hh, self.market, self.ledger
+        days_per_worker = cfg.households.farm_days_per_worker_month
+        coop_days = np.zeros(hh.n)
+        local = self.market.local_factor()
+        if self.coops is not None:
+            coop_days = self.coops.operate(t, hh, local, days_per_worker)
+
+        at_home = ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1)
+        dependants = hh.members > hh.working_age
+        available = (at_home + cfg.households.left_behind_labour * dependants) * days_per_worker - coop_days
+        own = self.own_land_mu()
+        need = own * (self.mix * m.labour_days_per_mu).sum() / 12.0
+        factor = farm_labour_factor(need, np.maximum(available, 0.0))
+        value_per_mu = (m.gross_yuan_per_mu(t) * self.mix[None, :]).sum(axis=1)[hh.township]
+        sales = to_fen(own * value_per_mu * hh.productivity * factor * (1 - m.middleman_margin))
+        inputs = to_fen(own * (m.input_yuan_per_mu(t) * self.mix).sum() * factor)
+        led.pay_block("middlemen", "household", sales, "farm_sales")
+        inputs = np.minimum(inputs, led.block("household"))
+        led.collect_block("household", "market", inputs, "farm_inputs")
+        hh.earn("own_farm", sales - inputs)
+
+        lab = cfg.labour
+        idle_days = np.maximum(hh.workers(HOME) * lab.local_days_per_month - coop_days, 0.0)
+        casual = to_fen(idle_days * lab.local_day_wage_yuan)
+        led.pay_block("market", "household", casual, "local_wages")
+        hh.earn("wages", casual)
+        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, t // 12, hh.productivity)
+        remit = to_fen(hh.workers(AWAY) * city * lab.remittance_share)
+        led.pay_block("city", "household", remit, "remittances")
+        hh.earn("remittances", remit)
+        allowance = to_fen(np.where(hh.registered_poor, hh.members * cfg.state.poor_allowance_yuan_month_per_person, 0.0))
+        led.pay_block("state", "household", allowance, "poverty_allowance")
+        hh.earn("transfers", allowance)
+        self._secretary_pay()
+
+        earned = hh.income_month[:, [0, 2]].sum(axis=1) / 100.0
+        per_worker = earned / np.maximum(at_home, 1)
+        home_any = at_home > 0
+        self.local_income = np.where(home_any, 11 / 12 * self.local_income + 1 / 12 * np.maximum(per_worker, 1.0),
+                                     self.local_income)
+
+    def _secretary_pay(self) -> None:
+        rule, hh = self.cfg.tier.cadre_pay, self.hh
+        # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
+        head_villages = np.arange(self.world.n_villages) < round(rule.also_head_share * self.world.n_villages)
+        also_head = hh.secretary & head_villages[hh.village]
+        county = self.world.township_county[hh.township]
+        pay_head = np.array([secretary_base_pay_yuan(rule, x, True) for x in self.rural_income_reference])
+        pay_other = np.array([secretary_base_pay_yuan(rule, x, False) for x in self.rural_income_reference])
+        pay = np.where(also_head, pay_head[county], pay_other[county])
+        amounts = to_fen(np.where(hh.secretary, pay / 12.0, 0.0))
+        self.ledger.pay_block("state", "household", amounts, "secretary_base_pay")
+        hh.earn("wages", amounts)
+
+    def spending(self, t: int) -> None:
+        """Households spend on living; money leaves the region to the market."""
+        cfg, led = self.cfg.households, self.ledger
+        spend = to_fen(spending_yuan(led.block("household") / 100.0, self.hh.members,
+                                     cfg.subsistence_yuan_month_per_person, cfg.spending_share_of_savings))
+        led.collect_block("household", "market", np.minimum(spend, led.block("household")), "consumption")
+
+    def year_end(self, year: int) -> None:
+        """December: cooperatives distribute; the collective pays and spends."""
+        self.recorder.coop_year = None
+        if self.coops is not None:
+            accounts = self.coops.distribute(self.hh)
+            u = self.streams["institutions"].random((self.world.n_villages, 2))
+            self.coops.review(12 * year + 11, accounts["coop_profit_fen"], u)
+            accounts["coop_industry"] = self.coops.industry.copy()
+            self.recorder.coop_year = accounts
+            self.coops.spend_collective(self.hh, self.cfg.tier.cadre_pay.performance_share)
+
+    def close_year(self, year: int) -> None:
+        """Record the year; its rural income per county sets next year's 345 pay."""
+        self.rural_income_reference = self.recorder.record_year(year)
+
+    def bookkeeping(self, t: int) -> None:
+        """Close the month: record tables, close the ledger period."""
+        self.hh.income_year += self.hh.income_month
+        flows = self.ledger.close_period()
+        self.recorder.record_month(t, flows)
+        self.hh.income_month[:] = 0
+
+    # -- running ----------------------------------------------------------
+    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        """Run to the horizon; verify the ledger; return the result tables."""
+        for t in range(self.cfg.months):
+            self.env.run(until=t + 1)
+            if progress is not None:
+                progress(t + 1)
+        self.env.run(until=self.cfg.months + 1)
+        closing = self.ledger.verify()
+        return self.recorder.tables(closing)

@@ -1,0 +1,157 @@
+"""Household state as numpy columns, one row per household, ordered by village.
+
+Households are agents with their own state and decisions, but for scale
+their state lives in columns (see STYLE.md, "Households at scale"): monthly
+behaviour is applied to all rows at once, and a decision concerning one
+household is drawn per household.
+
+Each household has up to :data:`MAX_WORKERS` working-age adults; each one's
+whereabouts is one cell of ``worker_status``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coopsim.config import HouseholdsConfig, LabourConfig
+from coopsim.world import World
+
+MAX_WORKERS = 4
+
+# worker_status codes
+NO_WORKER, HOME, AWAY, FESTIVAL = 0, 1, 2, 3
+
+#: Income channels, in the column order of ``income_month`` / ``income_year``.
+INCOME_SOURCES = ("own_farm", "land_rent", "wages", "dividends", "remittances", "transfers")
+SOURCE = {name: i for i, name in enumerate(INCOME_SOURCES)}
+
+
+@dataclass
+class Households:
+    """Columns of household state (length ``n`` unless noted).
+
+    Attributes
+    ----------
+    village, township
+        Where the household lives (int32).
+    members, working_age
+        Persons, and working-age adults among them (<= MAX_WORKERS).
+    land_mu
+        Contracted farm land (mu).
+    productivity
+        Skill multiplier on own-farm yield and city wage (mean 1).
+    registered_poor, cadre, secretary
+        Registered-poor household; a village cadre lives here; the village
+        party secretary lives here (one per village).
+    worker_status
+        (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city) or FESTIVAL
+        (home for the Spring Festival, returning to the city after).
+    coop_member, land_in_coop_mu, share_value_fen
+        Cooperative membership, land put in, value of the shares held.
+    income_month, income_year
+        (n, len(INCOME_SOURCES)) int64 fen by channel; the month's and the
+        year-to-date's.
+    """
+
+    village: np.ndarray
+    township: np.ndarray
+    members: np.ndarray
+    working_age: np.ndarray
+    land_mu: np.ndarray
+    productivity: np.ndarray
+    registered_poor: np.ndarray
+    cadre: np.ndarray
+    secretary: np.ndarray
+    worker_status: np.ndarray
+    coop_member: np.ndarray = field(init=False)
+    land_in_coop_mu: np.ndarray = field(init=False)
+    share_value_fen: np.ndarray = field(init=False)
+    income_month: np.ndarray = field(init=False)
+    income_year: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.village)
+        self.coop_member = np.zeros(n, dtype=bool)
+        self.land_in_coop_mu = np.zeros(n)
+        self.share_value_fen = np.zeros(n, dtype=np.int64)
+        self.income_month = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
+        self.income_year = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        return len(self.village)
+
+    def workers(self, status: int) -> np.ndarray:
+        """Number of each household's workers with the given status."""
+        return (self.worker_status == status).sum(axis=1, dtype=np.int64)
+
+    def earn(self, source: str, amounts_fen: np.ndarray) -> None:
+        """Book income (already paid through the ledger) to a channel."""
+        self.income_month[:, SOURCE[source]] += amounts_fen
+
+
+def _pick_cadres(world: World, poor: np.ndarray, per_village: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n = world.n_households
+    cadre = np.zeros(n, dtype=bool)
+    secretary = np.zeros(n, dtype=bool)
+    # One shuffled key per household; within each village the non-poor
+    # households with the smallest keys are the cadres, the first the secretary.
+    key = rng.random(n) + poor.astype(np.float64)
+    village = world.household_village
+    order = np.lexsort((key, village))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(world.village_starts, world.village_households)
+    cadre[rank < per_village] = True
+    secretary[rank == 0] = True
+    return cadre, secretary
+
+
+def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfig, rng: np.random.Generator) -> Households:
+    """Draw every household of the world from the ``households`` stream.
+
+    Members are 1 + Poisson(members_mean - 1) (at most 8); working-age adults
+    are binomial in the members (at most MAX_WORKERS); land is members times
+    ``land_per_capita_mu`` with lognormal spread; the registered poor are the
+    ``registered_poor_share`` of households with the weakest endowments
+    (land per person, workers per person and productivity).
+    """
+    n = world.n_households
+    village = world.household_village
+    members = np.minimum(1 + rng.poisson(cfg.members_mean - 1.0, n), 8).astype(np.int8)
+    working_age = np.minimum(rng.binomial(members, cfg.working_age_share), MAX_WORKERS).astype(np.int8)
+    sig_l, sig_p = cfg.land_sigma, cfg.productivity_sigma
+    land = members * cfg.land_per_capita_mu * rng.lognormal(-0.5 * sig_l**2, sig_l, n)
+    productivity = rng.lognormal(-0.5 * sig_p**2, sig_p, n)
+    endowment = (
+        np.log(productivity)
+        + np.log((land + 0.1) / members)
+        + np.log((working_age + 0.5) / members)
+        + 0.3 * rng.standard_normal(n)
+    )
+    n_poor = int(round(cfg.registered_poor_share * n))
+    poor = np.zeros(n, dtype=bool)
+    poor[np.argsort(endowment, kind="stable")[:n_poor]] = True
+    cadre, secretary = _pick_cadres(world, poor, cfg.cadres_per_village, rng)
+
+    slots = np.arange(MAX_WORKERS)[None, :] < working_age[:, None]
+    away = rng.random((n, MAX_WORKERS)) < labour.initial_away_share
+    status = np.where(slots, np.where(away, AWAY, HOME), NO_WORKER).astype(np.int8)
+    return Households(
+        village=village,
+        township=world.village_township[village],
+        members=members,
+        working_age=working_age,
+        land_mu=land,
+        productivity=productivity,
+        registered_poor=poor,
+        cadre=cadre,
+        secretary=secretary,
+        worker_status=status,
+    )
+
+
+def initial_savings_yuan(n: int, mean_yuan: float, rng: np.random.Generator) -> np.ndarray:
+    """Opening savings of each household (exponential with the given mean)."""
+    return rng.exponential(mean_yuan, n) if mean_yuan > 0 else np.zeros(n)

@@ -1,0 +1,68 @@
+"""Commodity markets: regional price paths, crop calendars, local gluts.
+
+All price paths are drawn up front from the ``prices`` stream, before any
+tier-dependent behaviour, so every tier sees the same prices and shocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coopsim.config import MarketConfig
+from coopsim.rules.prices import local_price_factor, price_path
+from coopsim.world import World
+
+
+class Market:
+    """Prices, commodity economics and the local supply response.
+
+    Arrays indexed by commodity follow ``names`` (sorted commodity names).
+
+    Attributes
+    ----------
+    prices
+        (months, C) regional price in yuan per commodity unit.
+    price_index
+        ``prices`` over the reference price.
+    harvest
+        (12, C) share of a year's output sold in each calendar month.
+    capacity_mu
+        (townships, C) area each township's buyers absorb at full price.
+    planted_mu
+        (townships, C) area currently planted; set by the producers.
+    """
+
+    def __init__(self, cfg: MarketConfig, months: int, world: World, rng: np.random.Generator) -> None:
+        self.names = tuple(sorted(cfg.commodities))
+        specs = [cfg.commodities[n] for n in self.names]
+        self.middleman_margin = cfg.middleman_margin
+        self.prices = np.stack([price_path(s, months, rng) for s in specs], axis=1)
+        self.reference = np.array([s.reference_price_yuan for s in specs])
+        self.price_index = self.prices / self.reference
+        self.revenue_per_mu = np.array([s.revenue_yuan_per_mu for s in specs])
+        self.input_cost_share = np.array([s.input_cost_share for s in specs])
+        self.labour_days_per_mu = np.array([s.labour_days_per_mu for s in specs])
+        self.months_to_first_harvest = np.array([s.months_to_first_harvest for s in specs])
+        weights = np.array([s.harvest_weights for s in specs]).T
+        self.harvest = weights / weights.sum(axis=0, keepdims=True)
+        villages_per_town = np.bincount(world.village_township, minlength=world.n_townships)
+        per_village = np.array([s.local_capacity_mu_per_village for s in specs])
+        self.capacity_mu = villages_per_town[:, None] * per_village[None, :]
+        self.flexibility = np.array([s.price_flexibility for s in specs])
+        self.planted_mu = np.zeros_like(self.capacity_mu)
+
+    def index_of(self, name: str) -> int:
+        return self.names.index(name)
+
+    def local_factor(self) -> np.ndarray:
+        """(townships, C) farm-gate multiplier from current planted areas."""
+        return local_price_factor(self.planted_mu, self.capacity_mu, self.flexibility[None, :])
+
+    def gross_yuan_per_mu(self, t: int) -> np.ndarray:
+        """(townships, C) value of month ``t``'s harvest per planted mu at local prices."""
+        month_share = self.harvest[t % 12]
+        return (self.revenue_per_mu * month_share * self.price_index[t])[None, :] * self.local_factor()
+
+    def input_yuan_per_mu(self, t: int) -> np.ndarray:
+        """(C,) input cost of month ``t``'s harvest per mu (at reference prices)."""
+        return self.revenue_per_mu * self.input_cost_share * self.harvest[t % 12]

@@ -1,0 +1,87 @@
+"""Writing a run's tables and provenance: tidy Parquet plus ``metadata.json``.
+
+Files are written to a temporary name and renamed into place; ``metadata.json``
+is written last, so a directory without it is not a complete run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PACKAGES = ("coopsim", "simpy", "numpy", "networkx", "pandas", "pyarrow", "matplotlib", "hydra-core",
+            "omegaconf", "hydra-joblib-launcher", "tqdm")
+METADATA = "metadata.json"
+
+
+def code_version() -> str:
+    """The git commit of the source tree (with ``+dirty`` if modified), else the package version."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "coopsim", "configs"], cwd=root,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "coopsim-" + importlib_metadata.version("coopsim")
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run_id(config: dict[str, Any], version: str) -> str:
+    """Stable id of a run: hash of its resolved config and the code version."""
+    blob = json.dumps(config, sort_keys=True, default=str) + "\n" + version
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def with_provenance(table: pd.DataFrame, rid: str, tier: str, region: str, seed: int) -> pd.DataFrame:
+    """Prefix a table with the columns that say which run it came from."""
+    front = pd.DataFrame({"run_id": rid, "tier": tier, "region": region, "seed": seed}, index=table.index)
+    return pd.concat([front, table], axis=1)
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Write each table as ``<name>.parquet``; return row counts."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name, table in tables.items():
+        _atomic_write(out_dir / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+        rows[name] = len(table)
+    return rows
+
+
+def write_metadata(out_dir: Path, meta: dict[str, Any]) -> Path:
+    """Write ``metadata.json`` (last: its presence marks a complete run)."""
+    full = {**meta, "packages": package_versions(), "python": sys.version.split()[0],
+            "platform": platform.platform()}
+    path = out_dir / METADATA
+    _atomic_write(path, lambda p: p.write_text(json.dumps(full, indent=2, sort_keys=True, default=str)))
+    return path

@@ -1,0 +1,165 @@
+"""Collects the run's tidy tables month by month and year by year.
+
+Money in the tables is in yuan (fen / 100) except ``flows.amount_fen``, which
+keeps the ledger's exact integers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from coopsim.households import AWAY, FESTIVAL, HOME, INCOME_SOURCES
+from coopsim.ledger import segment_sums
+from coopsim.metrics import gini, weighted_median
+from coopsim.rules.migration import Moves
+
+if TYPE_CHECKING:
+    from coopsim.economy import Economy
+
+
+class Recorder:
+    """Monthly and annual observations of one :class:`~coopsim.economy.Economy`."""
+
+    def __init__(self, economy: Economy) -> None:
+        self.eco = economy
+        self.moves: Moves | None = None
+        self.coop_year: dict[str, np.ndarray] | None = None
+        self._village_month: list[dict[str, Any]] = []
+        self._region_month: list[dict[str, Any]] = []
+        self._flows: list[dict[str, Any]] = []
+        self._household_year: list[dict[str, Any]] = []
+        self._village_year: list[dict[str, Any]] = []
+        self._region_year: list[dict[str, Any]] = []
+
+    def _calendar(self, t: int) -> dict[str, int]:
+        return {"t": t, "year": self.eco.cfg.start_year + t // 12, "month": t % 12 + 1}
+
+    def record_month(self, t: int, flows: dict[tuple[str, str, str], int]) -> None:
+        eco, hh, w = self.eco, self.eco.hh, self.eco.world
+        starts = w.village_starts
+        cal = self._calendar(t)
+        persons = segment_sums(hh.members.astype(np.int64), starts)
+        income = {f"income_{s}_yuan": segment_sums(hh.income_month[:, i], starts) / 100.0
+                  for i, s in enumerate(INCOME_SOURCES)}
+        total_income = sum(income.values())
+        away = segment_sums(hh.workers(AWAY), starts)
+        home = segment_sums(hh.workers(HOME) + hh.workers(FESTIVAL), starts)
+        v = w.n_villages
+        row: dict[str, Any] = {
+            **{k: np.full(v, x) for k, x in cal.items()},
+            "village": np.arange(v), "township": w.village_township, "county": w.township_county[w.village_township],
+            "households": w.village_households, "persons": persons, **income, "income_yuan": total_income,
+            "workers_away": away, "workers_home": home,
+            "collective_balance_yuan": eco.ledger.block("collective") / 100.0,
+        }
+        coops = eco.coops
+        if coops is not None:
+            row.update({
+                "coop_founded": coops.founded.copy(),
+                "coop_members": segment_sums(hh.coop_member.astype(np.int64), starts),
+                "coop_land_mu": coops.land_mu(hh),
+                "coop_revenue_yuan": coops.month_revenue_fen / 100.0,
+                "coop_wage_days": coops.month_wage_days,
+                "coop_cash_yuan": eco.ledger.block("cooperative") / 100.0,
+                "coop_debt_yuan": coops.debt_fen / 100.0,
+            })
+        self._village_month.append(row)
+
+        for (kind, payer, payee), amount in flows.items():
+            self._flows.append({**cal, "kind": kind, "payer": payer, "payee": payee, "amount_fen": amount})
+        fiscal = sum(a for (_k, payer, _p), a in flows.items() if payer == "state")
+        workers = int((hh.worker_status != 0).sum())
+        n_away = int(away.sum())
+        mv = self.moves
+        self._region_month.append({
+            **cal, "persons": int(persons.sum()), "households": hh.n,
+            "income_per_capita_yuan": float(total_income.sum() / persons.sum()),
+            **{f"income_{s}_per_capita_yuan": float(income[f"income_{s}_yuan"].sum() / persons.sum())
+               for s in INCOME_SOURCES},
+            "workers": workers, "workers_away": n_away, "away_share": n_away / max(workers, 1),
+            "left": mv.left if mv else 0, "returned": mv.returned if mv else 0,
+            "festival_home": mv.festival_home if mv else 0, "festival_back": mv.festival_back if mv else 0,
+            "fiscal_cost_yuan": fiscal / 100.0,
+            "coops_founded": int(coops.founded.sum()) if coops is not None else 0,
+            "coop_members": int(hh.coop_member.sum()),
+        })
+
+    def record_year(self, year_index: int) -> np.ndarray:
+        """Record the year's household, village and region tables; return mean income per county."""
+        eco, hh, w, cfg = self.eco, self.eco.hh, self.eco.world, self.eco.cfg
+        year = cfg.start_year + year_index
+        inc = hh.income_year / 100.0
+        total = inc.sum(axis=1)
+        per_capita = total / hh.members
+        below = per_capita < cfg.poverty_line_yuan
+        if cfg.household_table:
+            self._household_year.append({
+                "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
+                "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
+                "coop_member": hh.coop_member.copy(),
+                **{f"income_{s}_yuan": inc[:, i] for i, s in enumerate(INCOME_SOURCES)},
+                "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
+                "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.workers(AWAY),
+            })
+        members = hh.members.astype(np.float64)
+        cy = self.coop_year or {}
+        collective = cy.get("collective_income_fen", np.zeros(w.n_villages, dtype=np.int64)) / 100.0
+        village_row = {"year": np.full(w.n_villages, year), "village": np.arange(w.n_villages),
+                       "township": w.village_township, "collective_income_yuan": collective,
+                       "thin_village": collective < cfg.thin_village_yuan}
+        for k, x in cy.items():
+            if k == "coop_industry":
+                names = np.array(("",) + eco.market.names)
+                village_row[k] = names[x + 1]
+            elif k != "collective_income_fen":
+                village_row[k.replace("_fen", "_yuan")] = x / 100.0
+        self._village_year.append(village_row)
+        persons = members.sum()
+        months = [r for r in self._region_month if r["year"] == year]
+        county = w.township_county[hh.township]
+        county_mean = (np.bincount(county, weights=total, minlength=w.n_counties)
+                       / np.bincount(county, weights=members, minlength=w.n_counties))
+        self._region_year.append({
+            "year": year, "households": hh.n, "persons": int(persons),
+            "income_per_capita_mean_yuan": float(total.sum() / persons),
+            "income_per_capita_median_yuan": weighted_median(per_capita, members),
+            **{f"income_{s}_per_capita_yuan": float(inc[:, i].sum() / persons) for i, s in enumerate(INCOME_SOURCES)},
+            "gini": gini(per_capita, members),
+            "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
+            "collective_income_per_village_yuan": float(collective.mean()),
+            "thin_village_share": float((collective < cfg.thin_village_yuan).mean()),
+            "fiscal_cost_yuan": float(sum(r["fiscal_cost_yuan"] for r in months)),
+            "away_share_mean": float(np.mean([r["away_share"] for r in months])),
+            "coops_founded": months[-1]["coops_founded"], "coop_member_households": int(hh.coop_member.sum()),
+        })
+        hh.income_year[:] = 0
+        return county_mean
+
+    def tables(self, closing: dict[str, int]) -> dict[str, pd.DataFrame]:
+        """All tables as DataFrames (plus the ledger's closing balances)."""
+        def stack(rows: list[dict[str, Any]]) -> pd.DataFrame:
+            if not rows:
+                return pd.DataFrame()
+            return pd.DataFrame({k: np.concatenate([np.atleast_1d(r[k]) for r in rows]) for k in rows[0]})
+
+        m = self.eco.market
+        t = np.arange(len(m.prices))
+        prices = pd.DataFrame({
+            "t": np.repeat(t, len(m.names)), "year": np.repeat(self.eco.cfg.start_year + t // 12, len(m.names)),
+            "month": np.repeat(t % 12 + 1, len(m.names)), "commodity": np.tile(m.names, len(t)),
+            "price_yuan": m.prices.ravel(), "price_index": m.price_index.ravel(),
+        })
+        ledger = pd.DataFrame({"account_group": list(closing), "balance_fen": list(closing.values())})
+        return {
+            "region_year": pd.DataFrame(self._region_year),
+            "region_month": pd.DataFrame(self._region_month),
+            "village_year": stack(self._village_year),
+            "village_month": stack(self._village_month),
+            "household_year": stack(self._household_year),
+            "prices": prices,
+            "flows": pd.DataFrame(self._flows),
+            "ledger_closing": ledger,
+        }

@@ -1,0 +1,156 @@
+"""Validation of plain mappings into frozen dataclasses.
+
+Config flows one way: YAML -> plain ``dict`` -> :func:`build` -> frozen
+dataclasses. Every check names the dotted key, the value found and what is
+allowed, so a bad config stops before a run starts with one clear message.
+
+Constraints live in field metadata:
+
+``min`` / ``max``
+    inclusive bounds for numbers.
+``gt``
+    exclusive lower bound.
+``choices``
+    allowed values for strings.
+
+A dataclass may add cross-field rules in a ``check(self, path)`` method that
+raises :class:`ConfigError` through :func:`fail`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A config value that the model cannot run with."""
+
+
+def fail(key: str, value: Any, allowed: str) -> typing.NoReturn:
+    """Raise a :class:`ConfigError` naming the key, the value and what is allowed."""
+    raise ConfigError(f"config key '{key}' = {value!r}: {allowed}")
+
+
+def spec(default: Any = dataclasses.MISSING, **constraints: Any) -> Any:
+    """A dataclass field carrying validation constraints in its metadata."""
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata=constraints)
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: default, metadata=constraints)
+    return dataclasses.field(default=default, metadata=constraints)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(tp: Any, value: Any, path: str) -> Any:
+    """Convert ``value`` to type ``tp`` or fail naming ``path``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None and len(options) < len(typing.get_args(tp)):
+            return None
+        return _convert(options[0], value, path)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            fail(path, value, f"must be a mapping of {_type_name(tp)} keys")
+        return build(tp, value, path)  # type: ignore[arg-type]
+    if origin in (dict, Mapping):
+        key_tp, val_tp = typing.get_args(tp)
+        if not isinstance(value, Mapping):
+            fail(path, value, "must be a mapping")
+        return types.MappingProxyType(
+            {
+                _convert(key_tp, k, path): _convert(val_tp, v, _join(path, str(k)))
+                for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+            }
+        )
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            fail(path, value, "must be a list")
+        return tuple(_convert(item_tp, v, f"{path}[{i}]") for i, v in enumerate(value))
+    if tp is bool:
+        if not isinstance(value, bool):
+            fail(path, value, "must be true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(path, value, "must be an integer")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(path, value, "must be a number")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            fail(path, value, "must be a string")
+        return value
+    raise TypeError(f"schema type {tp!r} at {path} is not supported")
+
+
+def _check_constraints(meta: Mapping[str, Any], value: Any, path: str) -> None:
+    if "choices" in meta and value not in meta["choices"]:
+        fail(path, value, f"must be one of {', '.join(map(str, meta['choices']))}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        fail(path, value, f"must be between {lo} and {hi}")
+    if lo is not None and value < lo:
+        fail(path, value, f"must be >= {lo}")
+    if hi is not None and value > hi:
+        fail(path, value, f"must be <= {hi}")
+    if "gt" in meta and not value > meta["gt"]:
+        fail(path, value, f"must be > {meta['gt']}")
+    if "length" in meta and len(value) != meta["length"]:
+        fail(path, value, f"must have exactly {meta['length']} entries")
+
+
+def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
+    """Build dataclass ``cls`` from ``data``, validating every key.
+
+    Parameters
+    ----------
+    cls
+        A (frozen) dataclass whose fields may carry :func:`spec` constraints.
+    data
+        Plain mapping, typically ``OmegaConf.to_container(cfg, resolve=True)``.
+    path
+        Dotted prefix of ``data`` in the whole config, used in error messages.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown or missing key, a wrong type, a value out of range, or a
+        broken cross-field rule.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in sorted(map(str, data)):
+        if key not in fields:
+            fail(_join(path, key), data[key], f"unknown key; allowed keys are {', '.join(sorted(fields))}")
+    kwargs: dict[str, Any] = {}
+    for name, field in fields.items():
+        key = _join(path, name)
+        if name not in data:
+            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                fail(key, None, "is required but missing")
+            continue
+        value = _convert(hints[name], data[name], key)
+        _check_constraints(field.metadata, value, key)
+        kwargs[name] = value
+    obj = cls(**kwargs)
+    check = getattr(obj, "check", None)
+    if callable(check):
+        check(path)
+    return obj

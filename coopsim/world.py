@@ -1,0 +1,137 @@
+"""The region as a seeded networkx graph: county -> township -> village.
+
+Administrative edges (``kind="admin"``) run from each county to its townships
+and from each township to its villages. Lateral ``kind="neighbour"`` edges
+join each village to its nearest villages, across township borders too; later
+mechanisms use them (peer influence on joining, migration chains,
+strong-villages-lead-weak pairing).
+
+Households are attached to villages by a contiguous row range (``hh_start``,
+``hh_stop`` on each village node): their state lives in numpy columns ordered
+by village (see :mod:`coopsim.households`), not as graph nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from coopsim.config import RegionConfig
+from coopsim.ledger import allocate
+
+
+@dataclass(frozen=True)
+class World:
+    """The region: graph plus index arrays for fast lookups.
+
+    Attributes
+    ----------
+    graph
+        Nodes ``"county:<c>"``, ``"township:<t>"``, ``"village:<v>"``.
+    village_township, township_county
+        Parent index of each village / township.
+    village_households
+        Number of households in each village.
+    village_starts
+        First household row of each village (households sorted by village).
+    neighbours
+        For each village, the sorted ids of its neighbour villages.
+    """
+
+    graph: nx.Graph
+    village_township: np.ndarray
+    township_county: np.ndarray
+    village_households: np.ndarray
+    village_starts: np.ndarray
+    neighbours: tuple[np.ndarray, ...]
+
+    @property
+    def n_villages(self) -> int:
+        return len(self.village_township)
+
+    @property
+    def n_townships(self) -> int:
+        return len(self.township_county)
+
+    @property
+    def n_counties(self) -> int:
+        return int(self.township_county.max()) + 1
+
+    @property
+    def n_households(self) -> int:
+        return int(self.village_households.sum())
+
+    @property
+    def household_village(self) -> np.ndarray:
+        """Village id of each household row."""
+        return np.repeat(np.arange(self.n_villages, dtype=np.int32), self.village_households)
+
+
+def _split_evenly(total: int, parts: int) -> np.ndarray:
+    return allocate(total, np.ones(parts))
+
+
+def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[set[int]]:
+    n = len(xy)
+    k = min(k, n - 1)
+    ties: list[set[int]] = [set() for _ in range(n)]
+    if k <= 0:
+        return ties
+    for lo in range(0, n, chunk):
+        block = xy[lo : lo + chunk]
+        d2 = ((block[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
+        d2[np.arange(len(block)), np.arange(lo, lo + len(block))] = np.inf
+        nearest = np.argsort(d2, axis=1, kind="stable")[:, :k]
+        for row, js in enumerate(nearest):
+            i = lo + row
+            for j in js:
+                ties[i].add(int(j))
+                ties[int(j)].add(i)
+    return ties
+
+
+def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
+    """Build the region graph from its config and the ``world`` random stream.
+
+    Townships sit on a grid of unit cells; each village is placed uniformly in
+    its township's cell, and neighbour ties join the nearest villages.
+    Village sizes are lognormal (``village_size_sigma``) with at least ten
+    households each, summing exactly to ``region.households``.
+    """
+    n_town = region.counties * region.townships_per_county
+    township_county = np.repeat(np.arange(region.counties, dtype=np.int32), region.townships_per_county)
+    villages_per_town = _split_evenly(region.villages, n_town)
+    village_township = np.repeat(np.arange(n_town, dtype=np.int32), villages_per_town)
+
+    size_weights = rng.lognormal(0.0, region.village_size_sigma, region.villages)
+    spare = region.households - 10 * region.villages
+    village_households = 10 + allocate(spare, size_weights)
+    village_starts = np.concatenate(([0], np.cumsum(village_households)[:-1])).astype(np.int64)
+
+    side = int(np.ceil(np.sqrt(n_town)))
+    cell = np.stack([village_township % side, village_township // side], axis=1).astype(np.float64)
+    xy = cell + rng.random((region.villages, 2))
+    ties = _nearest_neighbours(xy, region.neighbours_per_village)
+
+    g = nx.Graph(name=region.name)
+    for c in range(region.counties):
+        g.add_node(f"county:{c}", kind="county", index=c)
+    for t in range(n_town):
+        g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]))
+        g.add_edge(f"county:{township_county[t]}", f"township:{t}", kind="admin")
+    for v in range(region.villages):
+        start = int(village_starts[v])
+        g.add_node(
+            f"village:{v}", kind="village", index=v, township=int(village_township[v]),
+            x=float(xy[v, 0]), y=float(xy[v, 1]),
+            hh_start=start, hh_stop=start + int(village_households[v]),
+        )
+        g.add_edge(f"township:{village_township[v]}", f"village:{v}", kind="admin")
+    for v in range(region.villages):
+        for u in sorted(ties[v]):
+            if u > v:
+                g.add_edge(f"village:{v}", f"village:{u}", kind="neighbour")
+    neighbours = tuple(np.array(sorted(ties[v]), dtype=np.int32) for v in range(region.villages))
+    return World(g, village_township, township_county, village_households, village_starts, neighbours)
