@@ -301,9 +301,11 @@ class RunConfig:
 
 
 def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
-    tier = dict(data.get("tier", {}))
+    tier = dict(data.get("tier") or {})
     if tier.get("cooperative", "absent") is None:
         tier.pop("cooperative")
+    elif tier.get("name") == "none" and "cooperative" in tier:
+        fail("tier.cooperative", tier["cooperative"], "does not apply to tier 'none' (no cooperatives); remove it")
     return {**data, "tier": tier}
 
 

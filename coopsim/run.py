@@ -1,8 +1,12 @@
 """A run as a function: validated config in, tidy tables out.
 
->>> from coopsim.run import simulate                      # doctest: +SKIP
->>> tables = simulate(run_config)                         # doctest: +SKIP
->>> tables["region_year"][["year", "income_per_capita_mean_yuan"]]  # doctest: +SKIP
+Example::
+
+    from coopsim.config import parse_config
+    from coopsim.run import simulate
+
+    tables = simulate(parse_config(config_dict))
+    tables["region_year"][["year", "income_per_capita_mean_yuan", "poverty_rate"]]
 """
 
 from __future__ import annotations

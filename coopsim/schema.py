@@ -146,7 +146,11 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
                 fail(key, None, "is required but missing")
             continue
-        value = _convert(hints[name], data[name], key)
+        raw = data[name]
+        if hints[name] is str and "choices" in field.metadata and isinstance(raw, (int, float)) \
+                and not isinstance(raw, bool):
+            raw = str(raw)  # ``rule=345`` on the command line arrives as a number
+        value = _convert(hints[name], raw, key)
         _check_constraints(field.metadata, value, key)
         kwargs[name] = value
     obj = cls(**kwargs)

@@ -1,0 +1,111 @@
+"""The ledger: integer fen, every transfer debits one account and credits another."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopsim.ledger import Ledger, LedgerError, allocate, segment_sums, to_fen
+
+STARTS = np.array([0, 2, 2, 5])  # 4 villages with 2, 0, 3 and 1 households
+
+
+def new_ledger() -> Ledger:
+    return Ledger(("market", "state"), {"household": 6, "cooperative": 4})
+
+
+def test_hand_computed_transfers() -> None:
+    led = new_ledger()
+    led.pay_block("state", "household", np.array([100, 0, 50, 0, 0, 7], dtype=np.int64), "allowance")
+    led.between_blocks("cooperative", "household", STARTS, np.array([10, 20, 1, 2, 3, 4], dtype=np.int64), "wages")
+    led.pay(("household", 5), "market", 11, "spending")
+    assert led.block("household").tolist() == [110, 20, 51, 2, 3, 0]
+    assert led.block("cooperative").tolist() == [-30, 0, -6, -4]
+    assert led.balance("state") == -157 and led.balance("market") == 11
+    closing = led.verify()
+    assert closing["household"] == 186 and sum(closing.values()) == 0
+    with pytest.raises(LedgerError, match=r"cooperative\[0\] is overdrawn: balance -30 fen"):
+        led.close_period()
+
+
+@given(st.integers(0, 10**12), st.lists(st.floats(0, 1e6), min_size=1, max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_allocate_sums_exactly(total: int, weights: list[float]) -> None:
+    w = np.array(weights)
+    if w.sum() <= 0:
+        if total > 0:
+            with pytest.raises(ValueError):
+                allocate(total, w)
+        return
+    parts = allocate(total, w)
+    assert parts.dtype == np.int64 and (parts >= 0).all()
+    assert int(parts.sum()) == total
+    assert np.all(np.abs(parts - w / w.sum() * total) < 1.0 + 1e-6 * total)
+
+
+transfers = st.lists(
+    st.tuples(
+        st.sampled_from(["pay", "pay_block", "collect_block", "to_members", "from_members", "parallel"]),
+        st.lists(st.integers(0, 10**9), min_size=6, max_size=6),
+        st.integers(0, 5),
+    ),
+    max_size=40,
+)
+
+
+@given(transfers)
+@settings(max_examples=200, deadline=None)
+def test_any_sequence_of_transfers_conserves_money(ops: list[tuple[str, list[int], int]]) -> None:
+    led = new_ledger()
+    for op, amounts, i in ops:
+        hh = np.array(amounts, dtype=np.int64)
+        coop = hh[:4]
+        if op == "pay":
+            led.pay(("household", i), ("cooperative", i % 4), amounts[0], "x")
+        elif op == "pay_block":
+            led.pay_block("state", "household", hh, "x")
+        elif op == "collect_block":
+            led.collect_block("cooperative", "market", coop, "x")
+        elif op in ("to_members", "from_members"):
+            led.between_blocks("cooperative", "household", STARTS, hh, "x", to_members=op == "to_members")
+        else:
+            led.parallel("cooperative", "cooperative", coop, "x")
+        assert int(led.balances.sum()) == 0
+    closing = led.verify()
+    assert sum(closing.values()) == 0
+
+
+def test_created_money_is_caught() -> None:
+    led = new_ledger()
+    led.pay_block("state", "household", np.full(6, 5, dtype=np.int64), "x")
+    led.balances[2] += 1  # money from nowhere
+    with pytest.raises(LedgerError, match="does not balance: accounts sum to 1 fen"):
+        led.verify()
+
+
+def test_moved_money_without_a_record_is_caught() -> None:
+    led = new_ledger()
+    led.balances[0] -= 3  # market -> state without a transfer record
+    led.balances[1] += 3
+    with pytest.raises(LedgerError, match="account group 'market' holds -3 fen but its recorded flows net to 0"):
+        led.verify()
+
+
+def test_amounts_must_be_non_negative_integer_fen() -> None:
+    led = new_ledger()
+    with pytest.raises(LedgerError, match="amounts must be int64 fen, got float64"):
+        led.pay_block("state", "household", np.ones(6), "x")
+    with pytest.raises(LedgerError, match="negative transfer amount -1"):
+        led.pay_block("state", "household", np.array([0, 0, -1, 0, 0, 0], dtype=np.int64), "x")
+    with pytest.raises(LedgerError, match="negative transfer amount -5"):
+        led.pay("state", "market", -5, "x")
+
+
+def test_to_fen_rounds_half_away_from_zero() -> None:
+    assert to_fen(np.array([0.125, 0.004, 2.375, -0.125])).tolist() == [13, 0, 238, -13]
+
+
+def test_segment_sums_handle_empty_segments() -> None:
+    assert segment_sums(np.arange(6, dtype=np.int64), STARTS).tolist() == [1, 0, 9, 5]

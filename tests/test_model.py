@@ -1,0 +1,77 @@
+"""Whole-run behaviour of the foundation tiers on the tiny region."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coopsim.economy import Economy
+from coopsim.households import INCOME_SOURCES
+from coopsim.rules.shares import share_rules_hold
+from tests.conftest import run_config
+
+INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent"],
+                   "wages": ["coop_wages", "local_wages", "secretary_base_pay", "coop_manager_share",
+                             "secretary_performance_pay"],
+                   "dividends": ["coop_guaranteed_dividend", "coop_dividend"], "remittances": ["remittances"],
+                   "transfers": ["poverty_allowance"]}
+
+
+@pytest.mark.parametrize("tier", ["none", "v1"])
+def test_income_by_source_equals_money_received(tier: str, request: pytest.FixtureRequest) -> None:
+    tables = request.getfixturevalue(f"tiny_{tier}")
+    flows = tables["flows"]
+    to_hh = flows[flows.payee == "household"].groupby("kind")["amount_fen"].sum()
+    inputs = flows[(flows.kind == "farm_inputs")]["amount_fen"].sum()
+    month = tables["region_month"]
+    persons = month["persons"].iloc[0]
+    for source in INCOME_SOURCES:
+        booked = (month[f"income_{source}_per_capita_yuan"] * persons).sum()
+        received = sum(int(to_hh.get(k, 0)) for k in INTO_HOUSEHOLDS[source]) / 100
+        if source == "own_farm":
+            received -= inputs / 100
+        assert booked == pytest.approx(received, abs=0.01 * len(month)), source
+
+
+@pytest.mark.parametrize("tier", ["none", "v1"])
+def test_ledger_closes_at_zero(tier: str, request: pytest.FixtureRequest) -> None:
+    closing = request.getfixturevalue(f"tiny_{tier}")["ledger_closing"]
+    assert closing["balance_fen"].sum() == 0
+    assert (closing.set_index("account_group").loc[["household", "cooperative", "collective"], "balance_fen"] >= 0).all()
+
+
+def test_v1_cooperatives_follow_their_rules() -> None:
+    eco = Economy(run_config("region=tiny", "years=4", "tier=v1", "progress=never"))
+    eco.run()
+    coops, hh, sh = eco.coops, eco.hh, eco.cfg.tier.cooperative.shareholding  # type: ignore[union-attr]
+    assert coops is not None and coops.founded.all()  # the rollout completes in October 2019
+    assert hh.coop_member[hh.registered_poor | hh.cadre].all()  # poor and cadres are all members
+    coops.register_shares(hh)
+    for v in range(eco.world.n_villages):
+        lo, n = eco.world.village_starts[v], eco.world.village_households[v]
+        members = np.flatnonzero(hh.coop_member[lo:lo + n]) + lo
+        from coopsim.rules.shares import ShareRegister
+        reg = ShareRegister(coops.collective_fraction[v], coops.capable_fraction[v], coops.household_fraction[members])
+        assert share_rules_hold(reg, sh.collective_min, sh.villagers_min, sh.single_holder_max)
+
+
+def test_tier_none_has_no_cooperative_money(tiny_none: dict[str, pd.DataFrame]) -> None:
+    kinds = set(tiny_none["flows"]["kind"])
+    assert not {k for k in kinds if k.startswith("coop_")}
+    assert (tiny_none["region_year"]["coop_member_households"] == 0).all()
+    assert (tiny_none["region_year"]["thin_village_share"] == 1.0).all()
+
+
+def test_v1_pays_guaranteed_dividends_and_land_rent(tiny_v1: dict[str, pd.DataFrame]) -> None:
+    flows = tiny_v1["flows"].groupby("kind")["amount_fen"].sum()
+    assert flows["coop_land_rent"] > 0 and flows["coop_wages"] > 0
+    assert flows["coop_startup_grant"] == 6 * 200_000 * 100  # one grant per village, from the state
+    year = tiny_v1["household_year"]
+    assert (year.loc[~year.coop_member, "income_land_rent_yuan"] == 0).all()
+
+
+def test_spring_festival_brings_migrants_home(tiny_none: dict[str, pd.DataFrame]) -> None:
+    m = tiny_none["region_month"]
+    dec, jan, feb, mar = (m.loc[m.month == k, "away_share"].mean() for k in (12, 1, 2, 3))
+    assert jan < 0.5 * dec and feb < 0.5 * dec and mar > 2 * feb
