@@ -127,6 +127,7 @@ class StateConfig:
     """Transfers from the state outside any cooperative."""
 
     poor_allowance_yuan_month_per_person: float = spec(min=0.0)
+    basic_transfers_yuan_month_per_person: float = spec(min=0.0)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,8 @@ class CooperativeConfig:
     startup_grant_yuan: float = spec(min=0.0)
     loan_rate_annual: float = spec(min=0.0, max=1.0)
     credit_limit_yuan: float = spec(min=0.0)
+    working_capital_months: int = spec(min=0, max=12)
+    planning_horizon_years: float = spec(gt=0.0)
     review_after_months: int = spec(min=1)
     herding: float = spec(**PROB)
     choice_temperature: float = spec(gt=0.0)

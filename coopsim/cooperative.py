@@ -107,8 +107,13 @@ class VillageCooperatives:
         planted = m.planted_mu[town] - own + land_mu
         local = local_price_factor(planted, m.capacity_mu[town], m.flexibility)[c]
         gross = m.revenue_per_mu[c] * index * local * (1 + cfg.scale_yield_uplift) * (1 - cfg.sales_margin)
-        costs = m.revenue_per_mu[c] * m.input_cost_share[c] + cfg.management_cost_share * gross
-        return gross - costs - m.labour_days_per_mu[c] * cfg.day_wage_yuan - cfg.land_rent_yuan_per_mu
+        upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * cfg.day_wage_yuan \
+            + cfg.land_rent_yuan_per_mu
+        net = gross * (1 - cfg.management_cost_share) - upkeep
+        # Averaged over the planning horizon: no harvest while the crop or herd matures.
+        horizon = 12.0 * cfg.planning_horizon_years
+        harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
+        return (net * harvest_months - upkeep * (horizon - harvest_months)) / horizon
 
     def found(self, v: int, t: int, hh: Households, u: np.ndarray) -> None:
         """Found village ``v``'s cooperative in month ``t``.
@@ -264,6 +269,8 @@ class VillageCooperatives:
         led.collect_block("cooperative", "bank", repay, "coop_loan_repayment")
         self.debt_fen -= repay
         cash = led.block("cooperative").copy()
+        costs = sum(self.ytd[k] for k in YTD[1:])
+        working_capital = costs * cfg.working_capital_months // 12
         to_hh_guaranteed = np.zeros(hh.n, dtype=np.int64)
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
         to_managers = np.zeros(hh.n, dtype=np.int64)
@@ -274,7 +281,7 @@ class VillageCooperatives:
             lo = int(w.village_starts[v])
             sl = slice(lo, lo + int(w.village_households[v]))
             members = np.flatnonzero(hh.coop_member[sl]) + lo
-            surplus = int(min(max(profit[v], 0), cash[v]))
+            surplus = int(min(max(profit[v], 0), max(cash[v] - working_capital[v], 0)))
             reserve = int(min(self.reserve_fen[v], cash[v] - surplus))
             split = split_surplus(surplus, reserve, len(members), guaranteed_fen, d.accumulation_share,
                                   d.members_share, d.collective_share, d.managers_share)

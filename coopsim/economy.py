@@ -188,7 +188,8 @@ class Economy:
         hh.earn("own_farm", sales - inputs)
 
         lab = cfg.labour
-        idle_days = np.maximum(hh.workers(HOME) * lab.local_days_per_month - coop_days, 0.0)
+        spare_days = np.maximum(hh.workers(HOME) * days_per_worker - coop_days, 0.0)
+        idle_days = np.minimum(hh.workers(HOME) * lab.local_days_per_month, spare_days)
         casual = to_fen(idle_days * lab.local_day_wage_yuan)
         led.pay_block("market", "household", casual, "local_wages")
         hh.earn("wages", casual)
@@ -198,7 +199,9 @@ class Economy:
         hh.earn("remittances", remit)
         allowance = to_fen(np.where(hh.registered_poor, hh.members * cfg.state.poor_allowance_yuan_month_per_person, 0.0))
         led.pay_block("state", "household", allowance, "poverty_allowance")
-        hh.earn("transfers", allowance)
+        basic = to_fen(hh.members * cfg.state.basic_transfers_yuan_month_per_person)
+        led.pay_block("state", "household", basic, "basic_transfers")
+        hh.earn("transfers", allowance + basic)
         self._secretary_pay()
 
         earned = hh.income_month[:, [0, 2]].sum(axis=1) / 100.0

@@ -15,7 +15,7 @@ INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent"],
                    "wages": ["coop_wages", "local_wages", "secretary_base_pay", "coop_manager_share",
                              "secretary_performance_pay"],
                    "dividends": ["coop_guaranteed_dividend", "coop_dividend"], "remittances": ["remittances"],
-                   "transfers": ["poverty_allowance"]}
+                   "transfers": ["poverty_allowance", "basic_transfers"]}
 
 
 @pytest.mark.parametrize("tier", ["none", "v1"])
