@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.config import CooperativeConfig
-from coopsim.households import HOME, FESTIVAL, Households
+from coopsim.households import FESTIVAL, HOME, Households
 from coopsim.ledger import Ledger, allocate, segment_sums, to_fen
 from coopsim.market import Market
 from coopsim.rules.distribution import split_surplus
@@ -56,7 +56,7 @@ def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, her
     scale = max(float(np.std(expected_net)), 1.0)
     z = (expected_net - expected_net.max()) / (scale * temperature)
     p = np.exp(z) / np.exp(z).sum()
-    return int(min(np.searchsorted(np.cumsum(p), u_pick, side="right"), len(p) - 1))
+    return min(int(np.searchsorted(np.cumsum(p), u_pick, side="right")), len(p) - 1)
 
 
 class VillageCooperatives:
@@ -122,7 +122,7 @@ class VillageCooperatives:
         from the ``institutions`` stream. Registered-poor and cadre
         households join at once; the state pays the startup grant.
         """
-        sl = slice(int(self.world.village_starts[v]), int(self.world.village_starts[v] + self.world.village_households[v]))
+        sl = self.world.households_of(v)
         founders = np.zeros(hh.n, dtype=bool)
         founders[sl] = hh.registered_poor[sl] | hh.cadre[sl]
         self.join(founders, hh)
@@ -162,7 +162,7 @@ class VillageCooperatives:
         sh = self.cfg.shareholding
         frac = np.zeros(hh.n)
         for v in np.flatnonzero(self.founded):
-            sl = slice(int(self.world.village_starts[v]), int(self.world.village_starts[v] + self.world.village_households[v]))
+            sl = self.world.households_of(int(v))
             members = np.flatnonzero(hh.coop_member[sl]) + sl.start
             reg = apportion_shares(sh.collective_assets_yuan, hh.share_value_fen[members] / 100.0,
                                    sh.capable_person_share, sh.collective_min, sh.villagers_min,
@@ -202,7 +202,7 @@ class VillageCooperatives:
         ratio = np.minimum(np.divide(can_pay, outgoing, out=np.ones(len(outgoing)), where=outgoing > 0), 1.0)
         if (ratio < 1).any():  # out of cash and credit: everything is paid pro rata
             inputs, management, interest = (np.floor(x * ratio).astype(np.int64) for x in (inputs, management, interest))
-            wages, rent = (np.floor(x * ratio[hh.village]).astype(np.int64) for x in (wages, rent))
+            wages, rent = (np.floor(x * ratio[hh.village]).astype(np.int64) for x in (wages, rent))  # type: ignore[assignment]
             paid = inputs + management + interest + segment_sums(wages, starts) + segment_sums(rent, starts)
             self.unpaid_fen += outgoing - paid
             outgoing = paid
@@ -216,10 +216,10 @@ class VillageCooperatives:
         led.between_blocks("cooperative", "household", starts, rent, "coop_land_rent")
         hh.earn("wages", wages)
         hh.earn("land_rent", rent)
-        for k, x in zip(YTD, (revenue, inputs, segment_sums(wages, starts), segment_sums(rent, starts), management, interest)):
+        for k, x in zip(YTD, (revenue, inputs, segment_sums(wages, starts), segment_sums(rent, starts), management, interest), strict=True):
             self.ytd[k] += x
         self.month_revenue_fen = revenue
-        self.month_wage_days = np.bincount(hh.village, weights=days, minlength=w.n_villages)
+        self.month_wage_days = np.bincount(hh.village, weights=days, minlength=w.n_villages)  # type: ignore[assignment]
         return days
 
     def planted_mu(self, hh: Households) -> np.ndarray:
@@ -264,12 +264,12 @@ class VillageCooperatives:
         self.register_shares(hh)
         assert self.household_fraction is not None
         v_n = w.n_villages
-        profit = self.ytd["revenue"] - sum(self.ytd[k] for k in YTD[1:])
+        profit = self.ytd["revenue"] - np.sum([self.ytd[k] for k in YTD[1:]], axis=0)
         repay = np.minimum(self.debt_fen, led.block("cooperative"))
         led.collect_block("cooperative", "bank", repay, "coop_loan_repayment")
         self.debt_fen -= repay
         cash = led.block("cooperative").copy()
-        costs = sum(self.ytd[k] for k in YTD[1:])
+        costs = np.sum([self.ytd[k] for k in YTD[1:]], axis=0)
         working_capital = costs * cfg.working_capital_months // 12
         to_hh_guaranteed = np.zeros(hh.n, dtype=np.int64)
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
@@ -278,8 +278,8 @@ class VillageCooperatives:
         to_investors = np.zeros(v_n, dtype=np.int64)
         guaranteed_fen = int(to_fen(d.guaranteed_dividend_yuan))
         for v in np.flatnonzero(self.founded):
-            lo = int(w.village_starts[v])
-            sl = slice(lo, lo + int(w.village_households[v]))
+            sl = w.households_of(int(v))
+            lo = sl.start
             members = np.flatnonzero(hh.coop_member[sl]) + lo
             surplus = int(min(max(profit[v], 0), max(cash[v] - working_capital[v], 0)))
             reserve = int(min(self.reserve_fen[v], cash[v] - surplus))

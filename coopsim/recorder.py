@@ -44,7 +44,7 @@ class Recorder:
         persons = segment_sums(hh.members.astype(np.int64), starts)
         income = {f"income_{s}_yuan": segment_sums(hh.income_month[:, i], starts) / 100.0
                   for i, s in enumerate(INCOME_SOURCES)}
-        total_income = sum(income.values())
+        total_income = np.sum(list(income.values()), axis=0)
         away = segment_sums(hh.workers(AWAY), starts)
         home = segment_sums(hh.workers(HOME) + hh.workers(FESTIVAL), starts)
         v = w.n_villages

@@ -59,7 +59,7 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     wall = time.time() - started
     tables = {k: with_provenance(t, rid, cfg.tier.name, cfg.region.name, cfg.seed) for k, t in tables.items()}
     rows = write_tables(out_dir, tables)
-    closing = dict(zip(tables["ledger_closing"]["account_group"], tables["ledger_closing"]["balance_fen"].astype(int)))
+    closing = dict(zip(tables["ledger_closing"]["account_group"], tables["ledger_closing"]["balance_fen"].astype(int), strict=True))
     meta = {
         "run_id": rid, "tier": cfg.tier.name, "region": cfg.region.name, "seed": cfg.seed,
         "years": cfg.years, "code_version": version, "config": dict(data),

@@ -63,6 +63,11 @@ class World:
     def n_households(self) -> int:
         return int(self.village_households.sum())
 
+    def households_of(self, v: int) -> slice:
+        """Rows of village ``v``'s households."""
+        start = int(self.village_starts[v])
+        return slice(start, start + int(self.village_households[v]))
+
     @property
     def household_village(self) -> np.ndarray:
         """Village id of each household row."""

@@ -8,7 +8,7 @@ import pytest
 
 from coopsim.economy import Economy
 from coopsim.households import INCOME_SOURCES
-from coopsim.rules.shares import share_rules_hold
+from coopsim.rules.shares import ShareRegister, share_rules_hold
 from tests.conftest import run_config
 
 INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent"],
@@ -49,9 +49,8 @@ def test_v1_cooperatives_follow_their_rules() -> None:
     assert hh.coop_member[hh.registered_poor | hh.cadre].all()  # poor and cadres are all members
     coops.register_shares(hh)
     for v in range(eco.world.n_villages):
-        lo, n = eco.world.village_starts[v], eco.world.village_households[v]
-        members = np.flatnonzero(hh.coop_member[lo:lo + n]) + lo
-        from coopsim.rules.shares import ShareRegister
+        sl = eco.world.households_of(v)
+        members = np.flatnonzero(hh.coop_member[sl]) + sl.start
         reg = ShareRegister(coops.collective_fraction[v], coops.capable_fraction[v], coops.household_fraction[members])
         assert share_rules_hold(reg, sh.collective_min, sh.villagers_min, sh.single_holder_max)
 

@@ -25,9 +25,9 @@ def price_path(spec: CommodityConfig, months: int, rng: np.random.Generator) -> 
     rho, sigma = spec.price_persistence, spec.price_volatility
     x = np.empty(months)
     prev = x0 * sigma / np.sqrt(1.0 - rho**2)
-    for t in range(months):
-        prev = rho * prev + sigma * eps[t]
-        x[t] = prev
+    for i in range(months):
+        prev = rho * prev + sigma * eps[i]
+        x[i] = prev
     t = np.arange(months)
     month = t % 12 + 1
     seasonal = spec.seasonal_amplitude * np.cos(2.0 * np.pi * (month - spec.seasonal_peak_month) / 12.0)
