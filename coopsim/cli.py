@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from coopsim.config import ConfigError
+from coopsim.config import TIER_BLOCKS, ConfigError
 from coopsim.run import run_to_directory
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -48,5 +48,46 @@ def main(cfg: DictConfig) -> None:
              meta["tier"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
 
 
-if __name__ == "__main__":
+def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
+    """Overrides of tier blocks (``tier.federation.*``...) that a chosen tier does not have.
+
+    Hydra would reject them with a generic "not in struct" error; this names
+    the tier and the tiers that have the block. Returns one message per problem.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    candidates = [a for a in args if "=" in a and not a.startswith("-")]
+    try:
+        overrides = OverridesParser.create().parse_overrides(candidates)
+    except Exception:  # noqa: BLE001 - let Hydra report syntax errors itself
+        return []
+    tiers = [default_tier]
+    for o in overrides:
+        if o.get_key_element() == "tier":
+            tiers = list(o.sweep_string_iterator()) if o.is_sweep_override() else [str(o.value())]
+    errors = []
+    for o in overrides:
+        key = o.get_key_element().lstrip("+~")
+        parts = key.split(".")
+        if len(parts) < 2 or parts[0] != "tier" or parts[1] not in ("cooperative", "federation", "platform"):
+            continue
+        for tier in tiers:
+            if tier in TIER_BLOCKS and parts[1] not in TIER_BLOCKS[tier]:
+                having = ", ".join(t for t, b in TIER_BLOCKS.items() if parts[1] in b)
+                errors.append(f"config key '{key}' = {o.value()!r}: does not apply to tier '{tier}' "
+                              f"(it has no {parts[1]}); the tiers with a {parts[1]} are {having}")
+    return errors
+
+
+def entry() -> None:
+    """Console entry point: check lever overrides against the tiers, then run Hydra."""
+    errors = lever_errors(sys.argv[1:])
+    if errors:
+        for e in errors:
+            print(f"coopsim: bad config: {e}", file=sys.stderr)
+        sys.exit(2)
     main()
+
+
+if __name__ == "__main__":
+    entry()

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coopsim.config_tiers import TIER_BLOCKS, CadrePayConfig, CooperativeConfig, TierConfig
 from coopsim.schema import ConfigError, build, fail, spec
 
-__all__ = ["ConfigError", "RunConfig", "parse_config"]
+__all__ = ["CadrePayConfig", "ConfigError", "CooperativeConfig", "RunConfig", "TierConfig", "parse_config"]
 
 SHARE = {"min": 0.0, "max": 1.0}
 PROB = {"min": 0.0, "max": 1.0}
@@ -131,138 +132,6 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
-class CadrePayConfig:
-    """Pay of the village party secretary ("345" rule in the cooperative tiers)."""
-
-    rule: str = spec(choices=("flat", "345"))
-    flat_yuan: float = spec(min=0.0)
-    multiple_of_rural_income: float = spec(min=0.0)
-    floor_yuan: float = spec(min=0.0)
-    floor_if_also_head_yuan: float = spec(min=0.0)
-    also_head_share: float = spec(**SHARE)
-    performance_share: float = spec(**SHARE)
-    previous_year_rural_income_yuan: float = spec(min=0.0)
-
-
-@dataclass(frozen=True)
-class RolloutConfig:
-    """When the village cooperatives are founded (pilots first, then all)."""
-
-    pilot_year: int = spec(min=1900)
-    pilot_month: int = spec(choices=MONTHS)
-    pilot_share: float = spec(**SHARE)
-    complete_year: int = spec(min=1900)
-    complete_month: int = spec(choices=MONTHS)
-
-    def check(self, path: str) -> None:
-        if (self.complete_year, self.complete_month) < (self.pilot_year, self.pilot_month):
-            fail(f"{path}.complete_year", self.complete_year, "the rollout must complete no earlier than the pilots")
-
-
-@dataclass(frozen=True)
-class MembershipConfig:
-    """Who joins the village cooperative and what they put in."""
-
-    join_probability: float = spec(**PROB)
-    peer_influence: float = spec(**PROB)
-    land_put_in_share: float = spec(**SHARE)
-    cash_share_yuan: float = spec(min=0.0)
-
-
-@dataclass(frozen=True)
-class ShareholdingConfig:
-    """The shareholding rules of a village cooperative and its outside holders."""
-
-    collective_min: float = spec(**SHARE)
-    villagers_min: float = spec(**SHARE)
-    single_holder_max: float = spec(**SHARE)
-    collective_assets_yuan: float = spec(min=0.0)
-    land_share_value_yuan_per_mu: float = spec(min=0.0)
-    capable_person_share: float = spec(**SHARE)
-
-    def check(self, path: str) -> None:
-        if self.collective_min + self.villagers_min > 1.0:
-            fail(
-                f"{path}.villagers_min",
-                self.villagers_min,
-                f"collective_min + villagers_min must be <= 1 (collective_min is {self.collective_min})",
-            )
-        if self.capable_person_share > self.single_holder_max:
-            fail(
-                f"{path}.capable_person_share",
-                self.capable_person_share,
-                f"must be <= single_holder_max ({self.single_holder_max})",
-            )
-        if self.capable_person_share > 1.0 - self.collective_min - self.villagers_min:
-            fail(
-                f"{path}.capable_person_share",
-                self.capable_person_share,
-                "leaves less than collective_min + villagers_min for the village",
-            )
-
-
-@dataclass(frozen=True)
-class DistributionConfig:
-    """The annual split of a cooperative's surplus."""
-
-    accumulation_share: float = spec(**SHARE)
-    guaranteed_dividend_yuan: float = spec(min=0.0)
-    members_share: float = spec(**SHARE)
-    collective_share: float = spec(**SHARE)
-    managers_share: float = spec(**SHARE)
-
-    def check(self, path: str) -> None:
-        total = self.members_share + self.collective_share + self.managers_share
-        if abs(total - 1.0) > 1e-9:
-            fail(f"{path}.members_share", self.members_share, f"members + collective + managers shares must sum to 1 (sum {total:g})")
-
-
-@dataclass(frozen=True)
-class CooperativeConfig:
-    """The village party-branch-led cooperative (tier 1.0)."""
-
-    rollout: RolloutConfig = spec()
-    membership: MembershipConfig = spec()
-    shareholding: ShareholdingConfig = spec()
-    distribution: DistributionConfig = spec()
-    industries: tuple[str, ...] = spec()
-    collective_land_mu: float = spec(min=0.0)
-    land_rent_yuan_per_mu: float = spec(min=0.0)
-    day_wage_yuan: float = spec(min=0.0)
-    sales_margin: float = spec(min=0.0, max=0.9)
-    management_cost_share: float = spec(**SHARE)
-    scale_yield_uplift: float = spec(min=0.0, max=2.0)
-    startup_grant_yuan: float = spec(min=0.0)
-    loan_rate_annual: float = spec(min=0.0, max=1.0)
-    credit_limit_yuan: float = spec(min=0.0)
-    working_capital_months: int = spec(min=0, max=12)
-    planning_horizon_years: float = spec(gt=0.0)
-    review_after_months: int = spec(min=1)
-    herding: float = spec(**PROB)
-    choice_temperature: float = spec(gt=0.0)
-    collective_spending_share: float = spec(**SHARE)
-
-    def check(self, path: str) -> None:
-        if not self.industries:
-            fail(f"{path}.industries", [], "must list at least one commodity")
-
-
-@dataclass(frozen=True)
-class TierConfig:
-    """Which tier of the cooperative system is in place, with its levers."""
-
-    name: str = spec(choices=("none", "v1"))
-    cadre_pay: CadrePayConfig = spec()
-    cooperative: CooperativeConfig | None = None
-
-    def check(self, path: str) -> None:
-        if self.name == "none" and self.cooperative is not None:
-            fail(f"{path}.cooperative", "...", "does not apply to tier 'none' (no cooperatives); remove it")
-        if self.name != "none" and self.cooperative is None:
-            fail(f"{path}.cooperative", None, f"is required for tier '{self.name}'")
-
-
-@dataclass(frozen=True)
 class RunConfig:
     """Everything one simulation run needs."""
 
@@ -304,11 +173,17 @@ class RunConfig:
 
 
 def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop null tier blocks; reject a block that the chosen tier does not have."""
     tier = dict(data.get("tier") or {})
-    if tier.get("cooperative", "absent") is None:
-        tier.pop("cooperative")
-    elif tier.get("name") == "none" and "cooperative" in tier:
-        fail("tier.cooperative", tier["cooperative"], "does not apply to tier 'none' (no cooperatives); remove it")
+    name = tier.get("name")
+    for block in ("cooperative", "federation", "platform"):
+        if block in tier and tier[block] is None:
+            tier.pop(block)
+        elif block in tier and name in TIER_BLOCKS and block not in TIER_BLOCKS[name]:
+            levers = tier[block]
+            fail(f"tier.{block}", levers,
+                 f"does not apply to tier '{name}' (it has: {', '.join(TIER_BLOCKS[name]) or 'no cooperatives'}); "
+                 f"choose a tier with a {block} (" + ", ".join(t for t, b in TIER_BLOCKS.items() if block in b) + ")")
     return {**data, "tier": tier}
 
 

@@ -8,10 +8,12 @@ processes. Money moves only through the ledger.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from coopsim.config import CooperativeConfig
-from coopsim.households import FESTIVAL, HOME, Households
+from coopsim.households import Households
 from coopsim.ledger import Ledger, allocate, segment_sums, to_fen
 from coopsim.market import Market
 from coopsim.rules.distribution import split_surplus
@@ -19,8 +21,13 @@ from coopsim.rules.prices import local_price_factor
 from coopsim.rules.shares import apportion_shares
 from coopsim.world import World
 
-#: Year-to-date accounts of each cooperative, in fen.
-YTD = ("revenue", "inputs", "wages", "land_rent", "management", "interest")
+if TYPE_CHECKING:
+    from coopsim.federation import TownshipFederations
+
+#: Year-to-date income and cost accounts of each cooperative, in fen.
+INCOME = ("revenue", "public_income")
+COSTS = ("inputs", "wages", "land_rent", "management", "interest", "fund_interest", "service_fee", "materials")
+YTD = INCOME + COSTS
 
 
 def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rng: np.random.Generator) -> np.ndarray:
@@ -75,6 +82,8 @@ class VillageCooperatives:
         self.collective_fraction = np.zeros(v)
         self.capable_fraction = np.zeros(v)
         self.debt_fen = np.zeros(v, dtype=np.int64)
+        self.fund_debt_fen = np.zeros(v, dtype=np.int64)
+        self.revenue_last_fen = np.zeros(v, dtype=np.int64)
         self.reserve_fen = np.zeros(v, dtype=np.int64)
         self.ytd = {k: np.zeros(v, dtype=np.int64) for k in YTD}
         self.month_revenue_fen = np.zeros(v, dtype=np.int64)
@@ -82,6 +91,7 @@ class VillageCooperatives:
         self.collective_income_fen = np.zeros(v, dtype=np.int64)
         self.collective_income_last_fen = np.zeros(v, dtype=np.int64)
         self.household_fraction: np.ndarray | None = None
+        self.planner: TownshipFederations | None = None  # set when a federation plans industries
         self.dividends_fen = np.zeros(v, dtype=np.int64)
 
     # -- land and founding ------------------------------------------------
@@ -105,8 +115,16 @@ class VillageCooperatives:
         if self.founded[v] and self.industry[v] >= 0:
             own[self.industry[v]] = land_mu
         planted = m.planted_mu[town] - own + land_mu
-        local = local_price_factor(planted, m.capacity_mu[town], m.flexibility)[c]
-        gross = m.revenue_per_mu[c] * index * local * (1 + cfg.scale_yield_uplift) * (1 - cfg.sales_margin)
+        reach, margin, uplift = 1.0, cfg.sales_margin, cfg.scale_yield_uplift
+        fed = self.planner
+        if fed is not None and fed.active[town] and not fed.failed[town]:
+            # the federation plans with the whole township's plantings and its bulk market
+            if fed.cfg.marketing:
+                reach, margin = fed.cfg.market_reach, fed.cfg.marketing_margin
+            if fed.cfg.technology:
+                uplift += fed.cfg.technology_yield_uplift
+        local = local_price_factor(planted, m.capacity_mu[town] * reach, m.flexibility)[c]
+        gross = m.revenue_per_mu[c] * index * local * (1 + uplift) * (1 - margin)
         upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * cfg.day_wage_yuan \
             + cfg.land_rent_yuan_per_mu
         net = gross * (1 - cfg.management_cost_share) - upkeep
@@ -114,6 +132,17 @@ class VillageCooperatives:
         horizon = 12.0 * cfg.planning_horizon_years
         harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
         return (net * harvest_months - upkeep * (horizon - harvest_months)) / horizon
+
+    def choice_rule(self, v: int) -> tuple[float, float]:
+        """Herding probability and softmax temperature of village ``v``'s industry choice.
+
+        Under a working federation that plans (front-end contract), nobody
+        herds and the plan follows expected returns closely.
+        """
+        fed, town = self.planner, self.world.village_township[v]
+        if fed is not None and fed.cfg.planning and fed.active[town] and not fed.failed[town]:
+            return 0.0, fed.cfg.planning_temperature
+        return self.cfg.herding, self.cfg.choice_temperature
 
     def found(self, v: int, t: int, hh: Households, u: np.ndarray) -> None:
         """Found village ``v``'s cooperative in month ``t``.
@@ -129,8 +158,9 @@ class VillageCooperatives:
         land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
         nb = self.world.neighbours[v]
         neighbour_choices = self.industry[nb[self.founded[nb]]]
-        pick = choose_industry(self.expected_net_per_mu(v, t, land), neighbour_choices, self.cfg.herding,
-                               self.cfg.choice_temperature, float(u[0]), float(u[1]))
+        herding, temperature = self.choice_rule(v)
+        pick = choose_industry(self.expected_net_per_mu(v, t, land), neighbour_choices, herding,
+                               temperature, float(u[0]), float(u[1]))
         self.industry[v] = self.industries[pick]
         self.founded[v] = True
         self.founded_month[v] = self.planted_month[v] = t
@@ -171,56 +201,49 @@ class VillageCooperatives:
             frac[members] = reg.villagers
         self.household_fraction = frac
 
-    # -- monthly operations -----------------------------------------------
-    def operate(self, t: int, hh: Households, local_factor: np.ndarray, days_per_worker: float) -> np.ndarray:
-        """Produce, sell, hire and pay for month ``t``; return wage days worked per household."""
-        cfg, m, w = self.cfg, self.market, self.world
-        land = self.land_mu(hh)
-        ind = np.maximum(self.industry, 0)
-        producing = self.founded & (t >= self.planted_month + m.months_to_first_harvest[ind])
-        demand_days = land * m.labour_days_per_mu[ind] / 12.0
-        offered = np.where(hh.coop_member, ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1), 0)
-        offered_days = offered * days_per_worker
-        supply = np.bincount(hh.village, weights=offered_days, minlength=w.n_villages)
-        take = np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0)
-        days = offered_days * np.minimum(take, 1.0)[hh.village]
-        fill = np.divide(np.minimum(supply, demand_days), demand_days, out=np.ones_like(supply), where=demand_days > 0)
+    # -- monthly book-keeping ------------------------------------------------
+    def pay_within_means(self, costs: dict[str, np.ndarray], wages: np.ndarray, rent: np.ndarray,
+                         limit_fen: np.ndarray, fund_room_fen: np.ndarray, hh: Households
+                         ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Borrow what cash does not cover (federation fund first, then the bank
+        up to ``limit_fen``); beyond that, pay everything pro rata.
 
-        gross = land * m.gross_yuan_per_mu(t)[w.village_township, ind] * (1 + cfg.scale_yield_uplift) * fill
-        revenue = np.where(producing, to_fen(gross * (1 - cfg.sales_margin)), 0)
-        inputs = np.where(self.founded, to_fen(land * m.input_yuan_per_mu(t)[ind] * fill), 0)
-        management = np.where(self.founded, to_fen(cfg.management_cost_share * revenue / 100.0), 0)
-        wages = to_fen(days * cfg.day_wage_yuan)
-        rent = np.where(hh.coop_member, to_fen(hh.land_in_coop_mu * cfg.land_rent_yuan_per_mu / 12.0), 0)
-        interest = to_fen(self.debt_fen / 100.0 * cfg.loan_rate_annual / 12.0)
-
-        led, starts = self.ledger, w.village_starts
-        led.pay_block("market", "cooperative", revenue, "coop_sales")
-        outgoing = inputs + management + interest + segment_sums(wages, starts) + segment_sums(rent, starts)
-        credit = np.maximum(to_fen(cfg.credit_limit_yuan) - self.debt_fen, 0)
-        can_pay = led.block("cooperative") + credit
-        ratio = np.minimum(np.divide(can_pay, outgoing, out=np.ones(len(outgoing)), where=outgoing > 0), 1.0)
-        if (ratio < 1).any():  # out of cash and credit: everything is paid pro rata
-            inputs, management, interest = (np.floor(x * ratio).astype(np.int64) for x in (inputs, management, interest))
-            wages, rent = (np.floor(x * ratio[hh.village]).astype(np.int64) for x in (wages, rent))  # type: ignore[assignment]
-            paid = inputs + management + interest + segment_sums(wages, starts) + segment_sums(rent, starts)
+        Returns the amounts that will actually be paid.
+        """
+        led, starts = self.ledger, self.world.village_starts
+        outgoing = sum(costs.values()) + segment_sums(wages, starts) + segment_sums(rent, starts)
+        cash = led.block("cooperative")
+        bank_room = np.maximum(limit_fen - self.debt_fen, 0)
+        ratio = np.minimum(np.divide(cash + fund_room_fen + bank_room, outgoing, out=np.ones(len(outgoing)),
+                                     where=outgoing > 0), 1.0)
+        if (ratio < 1).any():
+            costs = {k: np.floor(x * ratio).astype(np.int64) for k, x in costs.items()}
+            wages = np.floor(wages * ratio[hh.village]).astype(np.int64)
+            rent = np.floor(rent * ratio[hh.village]).astype(np.int64)
+            paid = sum(costs.values()) + segment_sums(wages, starts) + segment_sums(rent, starts)
             self.unpaid_fen += outgoing - paid
             outgoing = paid
-        shortfall = np.maximum(outgoing - led.block("cooperative"), 0)
-        led.pay_block("bank", "cooperative", shortfall, "coop_loans")
-        self.debt_fen += shortfall
-        led.collect_block("cooperative", "market", inputs, "coop_inputs")
-        led.collect_block("cooperative", "market", management, "coop_management")
-        led.collect_block("cooperative", "bank", interest, "coop_interest")
-        led.between_blocks("cooperative", "household", starts, wages, "coop_wages")
-        led.between_blocks("cooperative", "household", starts, rent, "coop_land_rent")
-        hh.earn("wages", wages)
-        hh.earn("land_rent", rent)
-        for k, x in zip(YTD, (revenue, inputs, segment_sums(wages, starts), segment_sums(rent, starts), management, interest), strict=True):
+        short = np.maximum(outgoing - cash, 0)
+        from_fund = np.minimum(short, fund_room_fen)
+        if from_fund.any():
+            led.between_blocks("federation", "cooperative", np.flatnonzero(np.diff(np.r_[-1, self.world.village_township])),
+                               from_fund, "federation_fund_loans")
+            self.fund_debt_fen += from_fund
+        from_bank = short - from_fund
+        led.pay_block("bank", "cooperative", from_bank, "coop_loans")
+        self.debt_fen += from_bank
+        return costs, wages, rent
+
+    def book_month(self, revenue: np.ndarray, public: np.ndarray, costs: dict[str, np.ndarray],
+                   wages: np.ndarray, rent: np.ndarray) -> None:
+        """Add the month's accounts (fen per village) to the year to date."""
+        self.ytd["revenue"] += revenue
+        self.ytd["public_income"] += public
+        for k, x in costs.items():
             self.ytd[k] += x
+        self.ytd["wages"] += wages
+        self.ytd["land_rent"] += rent
         self.month_revenue_fen = revenue
-        self.month_wage_days = np.bincount(hh.village, weights=days, minlength=w.n_villages)  # type: ignore[assignment]
-        return days
 
     def planted_mu(self, hh: Households) -> np.ndarray:
         """(villages, C) area planted by each cooperative."""
@@ -244,9 +267,10 @@ class VillageCooperatives:
         land = self.land_mu_cache
         switched = 0
         for v in np.flatnonzero(due):
+            _herding, temperature = self.choice_rule(int(v))
             pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land[v])),
                                                    np.array([], dtype=np.int64), 0.0,
-                                                   self.cfg.choice_temperature, 1.0, float(u[v, 1]))]
+                                                   temperature, 1.0, float(u[v, 1]))]
             if pick != self.industry[v]:
                 self.industry[v], self.planted_month[v] = pick, t + 1
                 switched += 1
@@ -254,8 +278,9 @@ class VillageCooperatives:
         return switched
 
     # -- the annual distribution ------------------------------------------
-    def distribute(self, hh: Households) -> dict[str, np.ndarray]:
-        """Close the year: repay loans, split each surplus, pay members, collective, managers.
+    def distribute(self, hh: Households, fed: TownshipFederations | None = None) -> dict[str, np.ndarray]:
+        """Close the year: repay loans, invest in joint operations, split each
+        surplus, pay members, the collective and the managers.
 
         Returns the year's per-village accounts (fen) for the results.
         """
@@ -264,13 +289,21 @@ class VillageCooperatives:
         self.register_shares(hh)
         assert self.household_fraction is not None
         v_n = w.n_villages
-        profit = self.ytd["revenue"] - np.sum([self.ytd[k] for k in YTD[1:]], axis=0)
+        costs = np.sum([self.ytd[k] for k in COSTS], axis=0)
+        profit = np.sum([self.ytd[k] for k in INCOME], axis=0) - costs
         repay = np.minimum(self.debt_fen, led.block("cooperative"))
         led.collect_block("cooperative", "bank", repay, "coop_loan_repayment")
         self.debt_fen -= repay
-        cash = led.block("cooperative").copy()
-        costs = np.sum([self.ytd[k] for k in YTD[1:]], axis=0)
+        if fed is not None:
+            back = np.minimum(self.fund_debt_fen, led.block("cooperative"))
+            led.between_blocks("federation", "cooperative", fed.village_starts, back, "federation_fund_repayment",
+                               to_members=False)
+            self.fund_debt_fen -= back
         working_capital = costs * cfg.working_capital_months // 12
+        surpluses = np.minimum(np.maximum(profit, 0), np.maximum(led.block("cooperative") - working_capital, 0))
+        joint = fed.invest_joint(surpluses, self.founded) if fed is not None else np.zeros(v_n, dtype=np.int64)
+        surpluses -= joint
+        cash = led.block("cooperative").copy()
         to_hh_guaranteed = np.zeros(hh.n, dtype=np.int64)
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
         to_managers = np.zeros(hh.n, dtype=np.int64)
@@ -281,7 +314,7 @@ class VillageCooperatives:
             sl = w.households_of(int(v))
             lo = sl.start
             members = np.flatnonzero(hh.coop_member[sl]) + lo
-            surplus = int(min(max(profit[v], 0), max(cash[v] - working_capital[v], 0)))
+            surplus = int(surpluses[v])
             reserve = int(min(self.reserve_fen[v], cash[v] - surplus))
             split = split_surplus(surplus, reserve, len(members), guaranteed_fen, d.accumulation_share,
                                   d.members_share, d.collective_share, d.managers_share)
@@ -309,6 +342,7 @@ class VillageCooperatives:
         self.collective_income_fen = to_collective
         accounts = {f"coop_{k}_fen": self.ytd[k].copy() for k in YTD}
         accounts["coop_profit_fen"] = profit
+        accounts["coop_joint_investment_fen"] = joint
         accounts["coop_dividends_fen"] = self.dividends_fen
         accounts["coop_managers_fen"] = segment_sums(to_managers, starts)
         accounts["collective_income_fen"] = to_collective

@@ -29,9 +29,12 @@ import simpy
 
 from coopsim.config import RunConfig
 from coopsim.cooperative import VillageCooperatives, founding_months
+from coopsim.federation import TownshipFederations
 from coopsim.households import AWAY, FESTIVAL, HOME, Households, generate_households, initial_savings_yuan
 from coopsim.ledger import Ledger, to_fen
 from coopsim.market import Market
+from coopsim.operations import operate
+from coopsim.platform import CountyPlatforms
 from coopsim.rng import Streams
 from coopsim.rules.livelihood import city_wage_yuan, farm_labour_factor, spending_yuan
 from coopsim.rules.migration import leave_probability, migration_step
@@ -61,7 +64,9 @@ class Economy:
         savings = initial_savings_yuan(self.hh.n, cfg.households.savings_mean_yuan, hh_rng)
         self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"])
         v = self.world.n_villages
-        self.ledger = Ledger(OUTSIDE_ACCOUNTS, {"household": self.hh.n, "cooperative": v, "collective": v})
+        self.ledger = Ledger(OUTSIDE_ACCOUNTS, {"household": self.hh.n, "cooperative": v, "collective": v,
+                                                "federation": self.world.n_townships,
+                                                "platform": self.world.n_counties})
         self.ledger.pay_block("opening", "household", to_fen(savings), "opening_savings")
         self.ledger.close_period()
 
@@ -69,8 +74,19 @@ class Economy:
         for name, share in cfg.households.own_farm_mix.items():
             self.mix[self.market.index_of(name)] = share
         self.coops: VillageCooperatives | None = None
-        if cfg.tier.cooperative is not None:
-            self.coops = VillageCooperatives(cfg.tier.cooperative, self.world, self.market, self.ledger)
+        self.fed: TownshipFederations | None = None
+        self.plat: CountyPlatforms | None = None
+        tier = cfg.tier
+        if tier.cooperative is not None:
+            self.coops = VillageCooperatives(tier.cooperative, self.world, self.market, self.ledger)
+        if tier.federation is not None:
+            self.fed = TownshipFederations(tier.federation, self._month_of(tier.federation.start_year,
+                                           tier.federation.start_month), self.world, self.market, self.ledger)
+            assert self.coops is not None
+            self.coops.planner = self.fed
+        if tier.platform is not None:
+            self.plat = CountyPlatforms(tier.platform, self._month_of(tier.platform.start_year,
+                                        tier.platform.start_month), self.world, self.ledger)
         self._init_labour()
         self.rural_income_reference = np.full(self.world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
         self.flows_month: dict[str, int] = {}
@@ -79,6 +95,10 @@ class Economy:
         self._start_processes()
 
     # -- set-up -------------------------------------------------------------
+    def _month_of(self, year: int, month: int) -> int:
+        """Run month of a calendar month (clipped to the run start)."""
+        return max((year - self.cfg.start_year) * 12 + month - 1, 0)
+
     def _init_labour(self) -> None:
         cfg, hh, m = self.cfg, self.hh, self.market
         lab = cfg.labour
@@ -105,6 +125,9 @@ class Economy:
             for v in np.argsort(months, kind="stable"):
                 if months[v] < self.cfg.months:
                     env.process(self._found(int(v), int(months[v]), draws[v]))
+        if self.fed is not None or self.plat is not None:
+            phases.append((0.05, self.institutions))
+            phases.append((0.35, self.running_costs))
         for phase, step in phases:
             env.process(self._monthly(phase, step))
         env.process(self._yearly(0.80, self.year_end))
@@ -128,6 +151,29 @@ class Economy:
         self.coops.found(v, month, self.hh, u)
 
     # -- monthly steps --------------------------------------------------------
+    def institutions(self, t: int) -> None:
+        """Federations and platforms start on their dates; in January the
+        federation agrees the season's prices and the platform lets projects."""
+        fed, plat, coops = self.fed, self.plat, self.coops
+        assert coops is not None
+        if fed is not None and t == fed.start_month:
+            fed.start(t)
+        if plat is not None and t == plat.start_month:
+            plat.start()
+        if fed is not None and fed.active.any() and t % 12 == 0 and t != fed.start_month:
+            fed.agree_prices(t)
+        if plat is not None:
+            u = self.streams["institutions"].random(self.world.n_villages) if t % 12 == 0 else None
+            if u is not None and plat.active.any():
+                plat.plan_projects(coops.founded, u)
+
+    def running_costs(self, t: int) -> None:
+        """Federation and platform overheads; the state covers platform losses."""
+        if self.fed is not None:
+            self.fed.pay_overhead()
+        if self.plat is not None:
+            self.plat.run_costs()
+
     def own_land_mu(self) -> np.ndarray:
         return self.hh.land_mu - self.hh.land_in_coop_mu
 
@@ -148,8 +194,23 @@ class Economy:
         p_leave = leave_probability(lab.leave_probability, lab.wage_gap_elasticity, city, self.local_income,
                                     self.reference_ratio)
         u = self.streams["migration"].random(hh.worker_status.shape)
-        moves = migration_step(hh.worker_status, u, t % 12 + 1, p_leave, lab.return_probability,
+        plat = self.plat
+        teams = plat.active[self.world.township_county[hh.township]] & plat.cfg.labour_export if plat else None
+        p_return: float | np.ndarray = lab.return_probability
+        if teams is not None and plat is not None:
+            p_return = np.where(hh.organised, lab.return_probability * plat.cfg.export_return_factor, p_return)
+        moves = migration_step(hh.worker_status, u, t % 12 + 1, p_leave, p_return,
                                lab.festival_home_probability, lab.festival_stay_probability)
+        if teams is not None and plat is not None:
+            # a labour export team places a share of those who leave (no extra draws: u < p_leave * share)
+            left = (hh.worker_status == HOME) & (moves.status == AWAY)
+            placed = left & teams[:, None] & (u < p_leave[:, None] * plat.cfg.export_team_share)
+            hh.organised = (hh.organised | placed) & (moves.status != HOME)
+            fee = int(to_fen(plat.cfg.placement_fee_yuan))
+            per_county = np.bincount(self.world.township_county[hh.township], weights=placed.sum(axis=1),
+                                     minlength=self.world.n_counties).astype(np.int64) * fee
+            self.ledger.pay_block("state", "platform", per_county, "labour_export_placement_fees")
+            plat.placements += int(placed.sum())
         hh.worker_status = moves.status
         self.recorder.moves = moves
 
@@ -169,9 +230,8 @@ class Economy:
         cfg, hh, m, led = self.cfg, self.hh, self.market, self.ledger
         days_per_worker = cfg.households.farm_days_per_worker_month
         coop_days = np.zeros(hh.n)
-        local = self.market.local_factor()
         if self.coops is not None:
-            coop_days = self.coops.operate(t, hh, local, days_per_worker)
+            coop_days = operate(t, self.coops, hh, days_per_worker, self.fed, self.plat)
 
         at_home = ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1)
         dependants = hh.members > hh.working_age
@@ -194,7 +254,10 @@ class Economy:
         led.pay_block("market", "household", casual, "local_wages")
         hh.earn("wages", casual)
         city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, t // 12, hh.productivity)
-        remit = to_fen(hh.workers(AWAY) * city * lab.remittance_share)
+        away = hh.worker_status == AWAY
+        uplift = self.plat.cfg.export_wage_uplift if self.plat is not None else 0.0
+        matched = away.sum(axis=1) + uplift * (away & hh.organised).sum(axis=1)
+        remit = to_fen(matched * city * lab.remittance_share)
         led.pay_block("city", "household", remit, "remittances")
         hh.earn("remittances", remit)
         allowance = to_fen(np.where(hh.registered_poor, hh.members * cfg.state.poor_allowance_yuan_month_per_person, 0.0))
@@ -234,7 +297,18 @@ class Economy:
         """December: cooperatives distribute; the collective pays and spends."""
         self.recorder.coop_year = None
         if self.coops is not None:
-            accounts = self.coops.distribute(self.hh)
+            coops = self.coops
+            accounts = coops.distribute(self.hh, self.fed)
+            if self.fed is not None:
+                thin = int(to_fen(self.cfg.thin_village_yuan))
+                fed_year = self.fed.year_end(coops.collective_income_last_fen, thin)
+                coops.collective_income_fen += fed_year["joint_income"]
+                accounts["collective_income_fen"] = coops.collective_income_fen
+                accounts["coop_federation_rebate_fen"] = fed_year["rebate"]
+            if self.plat is not None:
+                accounts["coop_reward_fen"] = self.plat.rewards(accounts["coop_revenue_fen"], coops.revenue_last_fen,
+                                                                coops.founded)
+            coops.revenue_last_fen = accounts["coop_revenue_fen"]
             u = self.streams["institutions"].random((self.world.n_villages, 2))
             self.coops.review(12 * year + 11, accounts["coop_profit_fen"], u)
             accounts["coop_industry"] = self.coops.industry.copy()

@@ -48,6 +48,9 @@ class Households:
     worker_status
         (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city) or FESTIVAL
         (home for the Spring Festival, returning to the city after).
+    organised
+        (n, MAX_WORKERS) bool: the worker went to the city with a labour
+        export team (tier 3.0).
     coop_member, land_in_coop_mu, share_value_fen
         Cooperative membership, land put in, value of the shares held.
     income_month, income_year
@@ -70,9 +73,11 @@ class Households:
     share_value_fen: np.ndarray = field(init=False)
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
+    organised: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.village)
+        self.organised = np.zeros((n, MAX_WORKERS), dtype=bool)
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)

@@ -34,7 +34,7 @@ def leave_probability(base: float, elasticity: float, city_wage: np.ndarray, loc
 
 
 def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leave: np.ndarray,
-                   p_return: float, festival_home: float, festival_stay: float) -> Moves:
+                   p_return: float | np.ndarray, festival_home: float, festival_stay: float) -> Moves:
     """Apply one month's moves to every worker slot.
 
     Parameters
@@ -49,7 +49,7 @@ def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leav
         ``festival_home``; in March those at home for it stay with
         ``festival_stay`` or go back. From March to December a worker at home
         leaves with ``p_leave`` (per household, shape (n,)) and an away
-        worker returns with ``p_return``.
+        worker returns with ``p_return`` (a number, or one per slot, shape (n, W)).
     """
     new = status.copy()
     left = returned = fest_home = fest_back = 0
