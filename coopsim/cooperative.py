@@ -87,7 +87,7 @@ class VillageCooperatives:
         self.reserve_fen = np.zeros(v, dtype=np.int64)
         self.ytd = {k: np.zeros(v, dtype=np.int64) for k in YTD}
         self.month_revenue_fen = np.zeros(v, dtype=np.int64)
-        self.month_wage_days = np.zeros(v)
+        self.month_wage_days: np.ndarray = np.zeros(v)
         self.collective_income_fen = np.zeros(v, dtype=np.int64)
         self.collective_income_last_fen = np.zeros(v, dtype=np.int64)
         self.household_fraction: np.ndarray | None = None

@@ -107,10 +107,8 @@ class Ledger:
         return int(self.balances[self._index[name]])
 
     def block(self, name: str) -> np.ndarray:
-        """Read-only view of a block's balances."""
-        view = self.balances[self._blocks[name]]
-        view.flags.writeable = False
-        return view
+        """A copy of a block's balances (a snapshot: later transfers do not change it)."""
+        return self.balances[self._blocks[name]].copy()
 
     # -- posting ----------------------------------------------------------
     @staticmethod

@@ -117,7 +117,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     demand_days = land * m.labour_days_per_mu[ind] / 12.0 + project_labour / max(cfg.day_wage_yuan, 1e-9)
     days, fill = hire(coops, hh, demand_days, days_per_worker)
 
-    uplift = cfg.scale_yield_uplift
+    uplift: float | np.ndarray = cfg.scale_yield_uplift
     if fed is not None:
         uplift = uplift + np.where(fed.lever("technology", founded), fed.cfg.technology_yield_uplift, 0.0)
     quantity_ref = np.where(producing, land * m.revenue_per_mu[ind] * m.harvest[t % 12, ind] * (1 + uplift) * fill, 0.0)
@@ -139,6 +139,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     cheap = plat.lever("credit", founded) if plat is not None else np.zeros(n, dtype=bool)
     rate = np.where(cheap, plat.cfg.credit_rate_annual if plat is not None else 0.0, cfg.loan_rate_annual)
     costs["interest"] = to_fen(coops.debt_fen / 100.0 * rate / 12.0)
+    subsidy = to_fen(coops.debt_fen / 100.0 * np.maximum(cfg.loan_rate_annual - rate, 0.0) / 12.0)
     fund_rate = fed.cfg.fund_rate_annual if fed is not None else 0.0
     costs["fund_interest"] = to_fen(coops.fund_debt_fen / 100.0 * fund_rate / 12.0)
     wages = to_fen(days * cfg.day_wage_yuan)
@@ -158,8 +159,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
                            "federation_fund_interest", to_members=False)
         fed.fund_capital_fen += segment_sums(costs["fund_interest"], fed.village_starts)
     if plat is not None:
-        subsidy = to_fen(coops.debt_fen / 100.0 * np.where(cheap, cfg.loan_rate_annual - rate, 0.0) / 12.0)
-        led.pay("state", "bank", int(np.maximum(subsidy, 0).sum()), "credit_interest_subsidy")
+        led.pay("state", "bank", int(subsidy.sum()), "credit_interest_subsidy")
     led.between_blocks("cooperative", "household", starts, wages, "coop_wages")
     led.between_blocks("cooperative", "household", starts, rent, "coop_land_rent")
     hh.earn("wages", wages)

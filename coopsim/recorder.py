@@ -153,6 +153,10 @@ class Recorder:
             "price_yuan": m.prices.ravel(), "price_index": m.price_index.ravel(),
         })
         ledger = pd.DataFrame({"account_group": list(closing), "balance_fen": list(closing.values())})
+        flows = pd.DataFrame(self._flows)
+        state = flows[flows["payer"] == "state"] if len(flows) else flows
+        fiscal = (state.groupby(["year", "kind", "payee"], as_index=False)["amount_fen"].sum()
+                  .assign(yuan=lambda d: d["amount_fen"] / 100.0) if len(state) else pd.DataFrame())
         return {
             "region_year": pd.DataFrame(self._region_year),
             "region_month": pd.DataFrame(self._region_month),
@@ -160,6 +164,7 @@ class Recorder:
             "village_month": stack(self._village_month),
             "household_year": stack(self._household_year),
             "prices": prices,
-            "flows": pd.DataFrame(self._flows),
+            "flows": flows,
+            "fiscal_year": fiscal,
             "ledger_closing": ledger,
         }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 TABLES = {"region_year", "region_month", "village_year", "village_month", "household_year", "prices", "flows",
-          "ledger_closing"}
+          "fiscal_year", "ledger_closing"}
 
 
 def coopsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -74,3 +74,11 @@ def test_spring_festival_brings_migrants_home(tiny_none: dict[str, pd.DataFrame]
     m = tiny_none["region_month"]
     dec, jan, feb, mar = (m.loc[m.month == k, "away_share"].mean() for k in (12, 1, 2, 3))
     assert jan < 0.5 * dec and feb < 0.5 * dec and mar > 2 * feb
+
+
+def test_fiscal_table_adds_up_to_the_fiscal_cost(tiny_v1: dict[str, pd.DataFrame]) -> None:
+    fiscal = tiny_v1["fiscal_year"].groupby("year")["yuan"].sum()
+    year = tiny_v1["region_year"].set_index("year")["fiscal_cost_yuan"]
+    pd.testing.assert_series_equal(fiscal, year, check_names=False)
+    assert {"poverty_allowance", "basic_transfers", "secretary_base_pay", "coop_startup_grant"} <= set(
+        tiny_v1["fiscal_year"]["kind"])

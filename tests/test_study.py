@@ -1,0 +1,42 @@
+"""Studies over many runs: levers listed from the schema, effects paired on seeds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from coopsim.study import OUTCOMES, levers, paired_effects, run_study, summarise
+
+
+def test_levers_of_each_tier() -> None:
+    assert levers("v1") == []
+    assert levers("v2") == ["tier.federation.planning", "tier.federation.fund", "tier.federation.technology",
+                            "tier.federation.management", "tier.federation.marketing",
+                            "tier.federation.strong_lead_weak"]
+    assert len(levers("v3")) == 6 + 7 and "tier.platform.floor_price" in levers("v3")
+
+
+def test_paired_effects_hand_computed() -> None:
+    rows = []
+    for variant, seed, income in [("ref", 1, 100.0), ("ref", 2, 200.0), ("x", 1, 110.0), ("x", 2, 190.0)]:
+        rows.append({"variant": variant, "seed": seed, **dict.fromkeys(OUTCOMES, 0.0),
+                     "income_per_capita_mean_yuan": income})
+    effects = paired_effects(pd.DataFrame(rows), "ref").set_index("outcome")
+    # seed 1: +10, seed 2: -10 -> mean 0, min -10, max +10
+    assert effects.loc["income_per_capita_mean_yuan", ["mean_difference", "min_difference", "max_difference"]
+                       ].tolist() == [0.0, -10.0, 10.0]
+    assert effects.loc["gini", "mean_difference"] == 0.0
+
+
+@pytest.mark.parametrize("tier", ["v2"])
+def test_switching_marketing_off_changes_outcomes_on_the_same_seed(tier: str) -> None:
+    years = run_study({"on": [f"tier={tier}", "region=tiny", "years=5"],
+                       "off": [f"tier={tier}", "region=tiny", "years=5", "tier.federation.marketing=false"]},
+                      seeds=[3], jobs=1)
+    per_seed = summarise(years, last_years=2)
+    effects = paired_effects(per_seed, "on").set_index("outcome")
+    assert effects.loc["income_per_capita_mean_yuan", "mean_difference"] != 0
+    # the same seed: identical years 2017-2019, before the federations start in 2020
+    early = years[years["year"] < 2020]
+    on, off = (early[early["variant"] == v].drop(columns="variant").reset_index(drop=True) for v in ("on", "off"))
+    pd.testing.assert_frame_equal(on, off)

@@ -1,0 +1,204 @@
+"""Tiers 2.0 and 3.0: each mechanism does what it says on a hand-computable case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coopsim.config import ConfigError, parse_config
+from coopsim.economy import Economy
+from coopsim.households import AWAY, HOME
+from coopsim.ledger import to_fen
+from coopsim.operations import sell_output
+from coopsim.platform import floor_payout_yuan, project_sizes_yuan
+from tests.conftest import compose_dict, run_config
+
+# Everything starts in January 2017: all six cooperatives found in month 0,
+# the federations and platform too.
+EARLY = ("region=tiny", "progress=never", "years=2",
+         "tier.cooperative.rollout.pilot_month=1", "tier.cooperative.rollout.pilot_share=1.0",
+         "tier.cooperative.rollout.complete_year=2017", "tier.cooperative.rollout.complete_month=1")
+FED_EARLY = ("tier.federation.start_year=2017",)
+PLAT_EARLY = ("tier.platform.start_year=2017",)
+
+
+def economy_at_month_start(*overrides: str) -> Economy:
+    """An economy stopped after month 0's founding and institutions, before production."""
+    eco = Economy(run_config(*EARLY, *overrides))
+    eco.env.run(until=0.29)
+    assert eco.coops is not None and eco.coops.founded.all()
+    eco.market.planted_mu[:] = 0.0  # no glut: local price factor 1
+    return eco
+
+
+def flows_of(eco: Economy, kind: str) -> int:
+    return sum(a for (k, _p, _q), a in eco.ledger.flows.items() if k == kind)
+
+
+def test_floor_price_pays_the_gap_times_the_quantity() -> None:
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
+                                 "tier.platform.brand=false", "tier.platform.processing=false")
+    eco.market.price_index[0, :] = 0.5
+    quantity = np.full(eco.world.n_villages, 1000.0)  # 1,000 yuan worth at the reference price
+    revenue = sell_output(0, quantity, eco.coops, eco.hh, eco.fed, eco.plat)  # type: ignore[arg-type]
+    # floor 0.85 of the reference price, realised 0.5: gap 0.35 x 1,000 = 350 yuan each
+    assert flows_of(eco, "floor_price_payout") == 6 * 350_00
+    # the cooperative sells at 0.5 less its 10 % margin (450 yuan) and gets the 350 from the state
+    assert revenue.tolist() == [450_00 + 350_00] * 6
+    assert floor_payout_yuan(np.array([1000.0]), np.array([0.9]), 0.85).tolist() == [0.0]
+
+
+def test_no_floor_payout_above_the_floor() -> None:
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
+                                 "tier.platform.brand=false", "tier.platform.processing=false")
+    eco.market.price_index[0, :] = 1.2
+    sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, eco.fed, eco.plat)  # type: ignore[arg-type]
+    assert flows_of(eco, "floor_price_payout") == 0
+
+
+def test_back_end_contract_pays_the_agreed_price_and_sells_in_bulk() -> None:
+    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    fed = eco.fed
+    assert fed is not None and fed.serving(eco.coops.founded).all()  # type: ignore[union-attr]
+    fed.agreed_index[:] = 0.9  # agreed before the season
+    eco.market.price_index[0, :] = 0.6  # the price then falls
+    revenue = sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, fed, None)  # type: ignore[arg-type]
+    # members are paid the agreed 0.9 x 1,000 = 900 yuan; the federation sells at
+    # 0.6 less its 5 % bulk margin = 570 yuan and carries the loss
+    assert revenue.tolist() == [900_00] * 6
+    assert flows_of(eco, "federation_purchases") == 6 * 900_00
+    assert flows_of(eco, "federation_sales") == 6 * 570_00
+
+
+def test_agreed_price_is_last_years_average_at_bulk_reach() -> None:
+    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    fed = eco.fed
+    assert fed is not None
+    eco.market.price_index[:12, :] = np.linspace(0.5, 1.6, 12)[:, None]  # mean 1.05
+    fed.agree_prices(12)
+    assert fed.agreed_index == pytest.approx(np.full_like(fed.agreed_index, 1.05 * 0.95))
+
+
+def test_technology_and_shared_management() -> None:
+    base = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.technology=false",
+                                  "tier.federation.management=false", "tier.federation.marketing=false")
+    tech = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.marketing=false")
+    for eco in (base, tech):  # the same industry, already past its first harvest
+        eco.coops.industry[:] = eco.market.index_of("vegetables")  # type: ignore[union-attr]
+        eco.coops.planted_month[:] = -12  # type: ignore[union-attr]
+        eco.env.run(until=11.5)
+    b, t = base.coops.ytd, tech.coops.ytd  # type: ignore[union-attr]
+    # same labour, land and prices: revenue scales by (1 + 0.10 + 0.08) / (1 + 0.10)
+    producing = b["revenue"] > 0
+    assert producing.any()
+    np.testing.assert_allclose(t["revenue"][producing] / b["revenue"][producing], 1.18 / 1.10, rtol=1e-4)
+    # management: 7 % of revenue without the federation, 4 % with it (to the fen each month: 11 roundings)
+    np.testing.assert_allclose(b["management"][producing], 0.07 * b["revenue"][producing], atol=11)
+    np.testing.assert_allclose(t["management"][producing], 0.04 * t["revenue"][producing], atol=11)
+    # service fee: 2 % of revenue goes to the federation
+    np.testing.assert_allclose(t["service_fee"][producing], 0.02 * t["revenue"][producing], atol=11)
+
+
+def test_pooled_fund_lends_before_the_bank_and_charges_its_rate() -> None:
+    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    eco.env.run(until=12)
+    coops, fed = eco.coops, eco.fed
+    assert coops is not None and fed is not None
+    assert flows_of(eco, "federation_fund_loans") > 0
+    lent_by_town = np.bincount(eco.world.village_township, weights=coops.fund_debt_fen)
+    assert (lent_by_town <= fed.fund_capital_fen + 1).all()
+    assert (coops.fund_debt_fen <= to_fen(300_000)).all()
+
+
+def test_strong_villages_lead_weak_ones() -> None:
+    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    fed = eco.fed
+    assert fed is not None
+    fed.joint_capital_fen[:] = 1_000_000_00  # 1 M yuan of joint operations per township
+    before = eco.ledger.block("collective")
+    collective = np.array([0, 100_000_00, 0, 100_000_00, 100_000_00, 100_000_00])  # last year's income
+    out = fed.year_end(collective, thin_fen=50_000_00)
+    # 8 % return = 80,000 yuan per township; township 0 (villages 0-2): weights 2, 1, 2
+    assert out["joint_income"][:3].tolist() == [32_000_00, 16_000_00, 32_000_00]
+    # township 1 (villages 3-5): thin village 3? no - none thin there: equal thirds
+    assert out["joint_income"][3:].sum() == 80_000_00 and np.ptp(out["joint_income"][3:]) <= 1
+    assert (eco.ledger.block("collective") - before).tolist() == out["joint_income"].tolist()
+
+
+def test_a_badly_run_federation_fails_and_stops_serving() -> None:
+    eco = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.overhead_yuan_per_year=1e9",
+                                 "tier.federation.credit_limit_yuan=0", "tier.federation.fund=false")
+    eco.env.run(until=1.0)
+    fed = eco.fed
+    assert fed is not None and fed.failed.all()
+    assert not fed.serving(eco.coops.founded).any()  # type: ignore[union-attr]
+    eco.env.run(until=24 + 1)  # the run goes on; members sell by themselves again
+    assert eco.ledger.verify()
+
+
+def test_reward_fund_shares_the_regions_part_among_qualifiers() -> None:
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
+    plat = eco.plat
+    assert plat is not None
+    last = to_fen(np.array([300_000, 300_000, 300_000, 0, 400_000, 250_000.0]))
+    now = to_fen(np.array([330_000, 340_000, 320_000, 500_000, 400_000, 290_000.0]))
+    reward = plat.rewards(now, last, eco.coops.founded)  # type: ignore[union-attr]
+    # qualify: >= 300,000 and >= 10 % growth -> villages 0 and 1 (2 grew 6.7 %, 3 had no
+    # last year, 4 did not grow, 5 is under 300,000). Region's fund: 10 M x 6 / 3,700.
+    fund = to_fen(10_000_000 * 6 / 3700)
+    assert reward.tolist() == [fund // 2 + fund % 2, fund // 2, 0, 0, 0, 0]
+    assert flows_of(eco, "reward_fund") == fund
+
+
+def test_projects_under_four_million_pay_wages() -> None:
+    assert project_sizes_yuan(5_000_000, 2_000_000).sum() == pytest.approx(5_000_000)
+    assert (project_sizes_yuan(9_000_000, 4_000_000) < 4_000_000).all()
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
+    eco.env.run(until=24)
+    # projects are let in January to cooperatives founded by then: in 2018 only.
+    # The tiny region's budget: 150,000 x 6 villages = 900,000 yuan a year
+    assert flows_of(eco, "public_projects") == pytest.approx(900_000_00, abs=6)
+    with pytest.raises(ConfigError, match="project_max_yuan. = 5000000.0: must be <= 4000000.0"):
+        parse_config(compose_dict("tier=v3", "tier.platform.project_max_yuan=5000000"))
+
+
+def test_cheaper_credit_is_subsidised_by_the_state() -> None:
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.fund=false")
+    eco.coops.debt_fen[:] = 1_200_000  # 12,000 yuan each  # type: ignore[union-attr]
+    eco.env.run(until=0.5)
+    # the gap 4.35 % - 2 % on 72,000 yuan for a month = 141 yuan
+    assert flows_of(eco, "credit_interest_subsidy") == pytest.approx(72_000_00 * 0.0235 / 12, abs=6)
+
+
+def test_labour_export_teams_place_migrants_for_a_fee() -> None:
+    with_teams = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY))
+    without = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.platform.labour_export=false"))
+    for eco in (with_teams, without):
+        eco.env.run(until=12)
+    placed = with_teams.plat.placements  # type: ignore[union-attr]
+    assert placed > 0 and without.plat.placements == 0  # type: ignore[union-attr]
+    assert flows_of(with_teams, "labour_export_placement_fees") == placed * 300_00
+    hh = with_teams.hh
+    assert not (hh.organised & (hh.worker_status == HOME)).any()
+    assert (hh.organised & (hh.worker_status == AWAY)).any()
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["tier=v1", "+tier.federation.marketing=false"], r"'tier.federation' = .*does not apply to tier 'v1'"),
+    (["tier=v2", "+tier.platform.floor_price=false"], r"'tier.platform' = .*does not apply to tier 'v2'"),
+    (["tier=v3", "tier.federation.marketing=sometimes"], r"'tier.federation.marketing' = 'sometimes': must be true"),
+])
+def test_levers_outside_their_tier_are_errors(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(compose_dict("region=tiny", *overrides))
+
+
+def test_cli_names_the_tier_a_lever_needs() -> None:
+    from coopsim.cli import lever_errors
+
+    assert lever_errors(["tier=v1", "tier.federation.marketing=false"]) == [
+        "config key 'tier.federation.marketing' = False: does not apply to tier 'v1' (it has no federation); "
+        "the tiers with a federation are v2, v3"]
+    assert len(lever_errors(["-m", "tier=v2,v3", "tier.platform.brand=false"])) == 1
+    assert lever_errors(["tier=v3", "tier.platform.brand=false"]) == []
+    assert lever_errors(["tier.federation.planning=false"]) != []  # the default tier is v1
