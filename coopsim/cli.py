@@ -44,8 +44,8 @@ def main(cfg: DictConfig) -> None:
         _discard_incomplete(out_dir)
         print(f"coopsim: bad config: {err}", file=sys.stderr)
         sys.exit(2)
-    log.info("tier=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
-             meta["tier"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
+    log.info("tier=%s scenario=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
+             meta["tier"], meta["scenario"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
 
 
 def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:

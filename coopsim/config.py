@@ -8,10 +8,12 @@ never reads files or sees Hydra objects.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coopsim.config_scenario import DestinationConfig, Shock, check_shocks, parse_shocks
 from coopsim.config_tiers import TIER_BLOCKS, CadrePayConfig, CooperativeConfig, TierConfig
 from coopsim.schema import ConfigError, build, fail, spec
 
@@ -121,6 +123,18 @@ class LabourConfig:
     festival_home_probability: float = spec(**PROB)
     festival_stay_probability: float = spec(**PROB)
     initial_away_share: float = spec(**SHARE)
+    destinations: Mapping[str, DestinationConfig] = spec()
+    destination_temperature: float = spec(gt=0.0)
+    chain_strength: float = spec(min=0.0, max=20.0)
+    family_factor: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.destinations:
+            fail(f"{path}.destinations", {}, "must name at least one destination")
+
+    @property
+    def destination_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.destinations))
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,13 @@ class RunConfig:
     labour: LabourConfig = spec()
     state: StateConfig = spec()
     tier: TierConfig = spec()
+    shocks: tuple[tuple[str, Shock], ...] = ()
+    resilience: bool = True
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's label: its shock names joined by '+', or 'baseline'."""
+        return "+".join(name for name, _ in self.shocks) or "baseline"
 
     @property
     def months(self) -> int:
@@ -161,6 +182,7 @@ class RunConfig:
 
     def check(self, path: str) -> None:
         known = set(self.market.commodities)
+        check_shocks(self.shocks, known, set(self.labour.destinations), self.start_year, self.months)
         for name in self.households.own_farm_mix:
             if name not in known:
                 fail(f"households.own_farm_mix.{name}", self.households.own_farm_mix[name],
@@ -197,4 +219,15 @@ def parse_config(data: Mapping[str, Any]) -> RunConfig:
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"the config must be a mapping, got {type(data).__name__}")
-    return build(RunConfig, _strip_tier_optional(dict(data)))
+    data = _strip_tier_optional(dict(data))
+    scenario = data.pop("scenario", None) or {}
+    if not isinstance(scenario, Mapping):
+        fail("scenario", scenario, "must be a mapping with 'shocks'")
+    for key in scenario:
+        if key != "shocks":
+            fail(f"scenario.{key}", scenario[key], "unknown key; a scenario has only 'shocks'")
+    shocks = parse_shocks(scenario.get("shocks"))
+    cfg = build(RunConfig, data)
+    cfg = dataclasses.replace(cfg, shocks=shocks)
+    cfg.check("")
+    return cfg

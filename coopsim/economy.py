@@ -30,15 +30,16 @@ import simpy
 from coopsim.config import RunConfig
 from coopsim.cooperative import VillageCooperatives, founding_months
 from coopsim.federation import TownshipFederations
-from coopsim.households import AWAY, FESTIVAL, HOME, Households, generate_households, initial_savings_yuan
+from coopsim.households import FESTIVAL, HOME, Households, generate_households, initial_savings_yuan
+from coopsim.labour import LabourMarket
 from coopsim.ledger import Ledger, to_fen
 from coopsim.market import Market
 from coopsim.operations import operate
 from coopsim.platform import CountyPlatforms
 from coopsim.rng import Streams
 from coopsim.rules.livelihood import city_wage_yuan, farm_labour_factor, spending_yuan
-from coopsim.rules.migration import leave_probability, migration_step
 from coopsim.rules.pay import secretary_base_pay_yuan
+from coopsim.shocks import city_conditions, price_multiplier
 from coopsim.world import World, build_world
 
 OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "investors")
@@ -62,7 +63,12 @@ class Economy:
         hh_rng = self.streams["households"]
         self.hh: Households = generate_households(self.world, cfg.households, cfg.labour, hh_rng)
         savings = initial_savings_yuan(self.hh.n, cfg.households.savings_mean_yuan, hh_rng)
-        self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"])
+        names = tuple(sorted(cfg.market.commodities))
+        factor = price_multiplier(cfg.shocks, names, cfg.start_year, cfg.months, self.streams["shocks"])
+        self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"], factor)
+        conditions = city_conditions(cfg.shocks, cfg.labour.destination_names, cfg.start_year, cfg.months)
+        self.labour_market = LabourMarket(cfg.labour, self.world, conditions)
+        self.labour_market.initial_destinations(self.hh, self.streams["migration"])
         v = self.world.n_villages
         self.ledger = Ledger(OUTSIDE_ACCOUNTS, {"household": self.hh.n, "cooperative": v, "collective": v,
                                                 "federation": self.world.n_townships,
@@ -188,30 +194,23 @@ class Economy:
         self.market.planted_mu = planted
 
     def labour(self, t: int) -> None:
-        """Migration decisions of every worker."""
-        lab, hh = self.cfg.labour, self.hh
-        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, t // 12, hh.productivity)
-        p_leave = leave_probability(lab.leave_probability, lab.wage_gap_elasticity, city, self.local_income,
-                                    self.reference_ratio)
-        u = self.streams["migration"].random(hh.worker_status.shape)
-        plat = self.plat
-        teams = plat.active[self.world.township_county[hh.township]] & plat.cfg.labour_export if plat else None
-        p_return: float | np.ndarray = lab.return_probability
-        if teams is not None and plat is not None:
-            p_return = np.where(hh.organised, lab.return_probability * plat.cfg.export_return_factor, p_return)
-        moves = migration_step(hh.worker_status, u, t % 12 + 1, p_leave, p_return,
-                               lab.festival_home_probability, lab.festival_stay_probability)
-        if teams is not None and plat is not None:
-            # a labour export team places a share of those who leave (no extra draws: u < p_leave * share)
-            left = (hh.worker_status == HOME) & (moves.status == AWAY)
-            placed = left & teams[:, None] & (u < p_leave[:, None] * plat.cfg.export_team_share)
-            hh.organised = (hh.organised | placed) & (moves.status != HOME)
+        """Migration decisions of every worker (see :mod:`coopsim.labour`)."""
+        hh, plat = self.hh, self.plat
+        rng = self.streams["migration"]
+        u, v = rng.random(hh.worker_status.shape), rng.random(hh.worker_status.shape)
+        teams = None
+        if plat is not None and plat.cfg.labour_export:
+            teams = plat.active[self.world.township_county[hh.township]]
+        moves, placed = self.labour_market.step(
+            t, hh, self.local_income, self.reference_ratio, u, v, teams,
+            plat.cfg.export_team_share if plat is not None else 0.0,
+            plat.cfg.export_return_factor if plat is not None else 1.0)
+        if plat is not None and teams is not None:
             fee = int(to_fen(plat.cfg.placement_fee_yuan))
             per_county = np.bincount(self.world.township_county[hh.township], weights=placed.sum(axis=1),
                                      minlength=self.world.n_counties).astype(np.int64) * fee
             self.ledger.pay_block("state", "platform", per_county, "labour_export_placement_fees")
             plat.placements += int(placed.sum())
-        hh.worker_status = moves.status
         self.recorder.moves = moves
 
     def membership(self, t: int) -> None:
@@ -220,8 +219,7 @@ class Economy:
         hh, w, m = self.hh, self.world, self.cfg.tier.cooperative.membership  # type: ignore[union-attr]
         u = self.streams["membership"].random(hh.n)
         share = np.bincount(hh.village, weights=hh.coop_member, minlength=w.n_villages) / w.village_households
-        near = np.array([share[nb].mean() if nb.size else 0.0 for nb in w.neighbours])
-        peer = 0.5 * (share + near)
+        peer = 0.5 * (share + w.neighbour_mean(share))
         p = m.join_probability + m.peer_influence * peer[hh.village]
         self.coops.join(self.coops.founded[hh.village] & (u < p), hh)
 
@@ -253,11 +251,8 @@ class Economy:
         casual = to_fen(idle_days * lab.local_day_wage_yuan)
         led.pay_block("market", "household", casual, "local_wages")
         hh.earn("wages", casual)
-        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, t // 12, hh.productivity)
-        away = hh.worker_status == AWAY
         uplift = self.plat.cfg.export_wage_uplift if self.plat is not None else 0.0
-        matched = away.sum(axis=1) + uplift * (away & hh.organised).sum(axis=1)
-        remit = to_fen(matched * city * lab.remittance_share)
+        remit = to_fen(self.labour_market.remittances_yuan(t, hh, uplift))
         led.pay_block("city", "household", remit, "remittances")
         hh.earn("remittances", remit)
         allowance = to_fen(np.where(hh.registered_poor, hh.members * cfg.state.poor_allowance_yuan_month_per_person, 0.0))

@@ -48,6 +48,9 @@ class Households:
     worker_status
         (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city) or FESTIVAL
         (home for the Spring Festival, returning to the city after).
+    worker_destination, worker_sector
+        (n, MAX_WORKERS) int8: where each worker away works (index into the
+        sorted destination names, and into ``SECTORS``); -1 when not away.
     organised
         (n, MAX_WORKERS) bool: the worker went to the city with a labour
         export team (tier 3.0).
@@ -74,10 +77,14 @@ class Households:
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
     organised: np.ndarray = field(init=False)
+    worker_destination: np.ndarray = field(init=False)
+    worker_sector: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.village)
         self.organised = np.zeros((n, MAX_WORKERS), dtype=bool)
+        self.worker_destination = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
+        self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)

@@ -20,8 +20,10 @@ class Market:
 
     Attributes
     ----------
+    base_prices
+        (months, C) regional price without the scenario's shocks.
     prices
-        (months, C) regional price in yuan per commodity unit.
+        (months, C) regional price in yuan per commodity unit, shocks included.
     price_index
         ``prices`` over the reference price.
     harvest
@@ -32,11 +34,13 @@ class Market:
         (townships, C) area currently planted; set by the producers.
     """
 
-    def __init__(self, cfg: MarketConfig, months: int, world: World, rng: np.random.Generator) -> None:
+    def __init__(self, cfg: MarketConfig, months: int, world: World, rng: np.random.Generator,
+                 shock_factor: np.ndarray | None = None) -> None:
         self.names = tuple(sorted(cfg.commodities))
         specs = [cfg.commodities[n] for n in self.names]
         self.middleman_margin = cfg.middleman_margin
-        self.prices = np.stack([price_path(s, months, rng) for s in specs], axis=1)
+        self.base_prices = np.stack([price_path(s, months, rng) for s in specs], axis=1)
+        self.prices = self.base_prices if shock_factor is None else self.base_prices * shock_factor
         self.reference = np.array([s.reference_price_yuan for s in specs])
         self.price_index = self.prices / self.reference
         self.revenue_per_mu = np.array([s.revenue_yuan_per_mu for s in specs])

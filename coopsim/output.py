@@ -52,9 +52,11 @@ def run_id(config: dict[str, Any], version: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def with_provenance(table: pd.DataFrame, rid: str, tier: str, region: str, seed: int) -> pd.DataFrame:
+def with_provenance(table: pd.DataFrame, rid: str, tier: str, scenario: str, region: str, seed: int) -> pd.DataFrame:
     """Prefix a table with the columns that say which run it came from."""
-    front = pd.DataFrame({"run_id": rid, "tier": tier, "region": region, "seed": seed}, index=table.index)
+    table = table.drop(columns=[c for c in ("scenario",) if c in table.columns])
+    front = pd.DataFrame({"run_id": rid, "tier": tier, "scenario": scenario, "region": region, "seed": seed},
+                         index=table.index)
     return pd.concat([front, table], axis=1)
 
 

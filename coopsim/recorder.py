@@ -33,6 +33,9 @@ class Recorder:
         self._household_year: list[dict[str, Any]] = []
         self._village_year: list[dict[str, Any]] = []
         self._region_year: list[dict[str, Any]] = []
+        self._destinations: list[dict[str, Any]] = []
+        self._departures_seen = np.zeros(0, dtype=np.int64)
+        self._job_losses_seen = 0
 
     def _calendar(self, t: int) -> dict[str, int]:
         return {"t": t, "year": self.eco.cfg.start_year + t // 12, "month": t % 12 + 1}
@@ -71,6 +74,15 @@ class Recorder:
         for (kind, payer, payee), amount in flows.items():
             self._flows.append({**cal, "kind": kind, "payer": payer, "payee": payee, "amount_fen": amount})
         fiscal = sum(a for (_k, payer, _p), a in flows.items() if payer == "state")
+        lm = eco.labour_market
+        if self._departures_seen.size == 0:
+            self._departures_seen = np.zeros(len(lm.names), dtype=np.int64)
+        departed = lm.departures - self._departures_seen
+        self._departures_seen = lm.departures.copy()
+        job_losses, self._job_losses_seen = lm.job_losses - self._job_losses_seen, lm.job_losses
+        self._destinations.append({**{k: np.full(len(lm.names), x) for k, x in cal.items()},
+                                   "destination": np.array(lm.names), "workers_away": lm.stock(hh),
+                                   "departures": departed})
         workers = int((hh.worker_status != 0).sum())
         n_away = int(away.sum())
         mv = self.moves
@@ -82,6 +94,7 @@ class Recorder:
             "workers": workers, "workers_away": n_away, "away_share": n_away / max(workers, 1),
             "left": mv.left if mv else 0, "returned": mv.returned if mv else 0,
             "festival_home": mv.festival_home if mv else 0, "festival_back": mv.festival_back if mv else 0,
+            "job_losses": job_losses,
             "fiscal_cost_yuan": fiscal / 100.0,
             "coops_founded": int(coops.founded.sum()) if coops is not None else 0,
             "coop_members": int(hh.coop_member.sum()),
@@ -163,6 +176,7 @@ class Recorder:
             "village_year": stack(self._village_year),
             "village_month": stack(self._village_month),
             "household_year": stack(self._household_year),
+            "destinations_month": stack(self._destinations),
             "prices": prices,
             "flows": flows,
             "fiscal_year": fiscal,

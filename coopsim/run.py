@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import time
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ import pandas as pd
 from coopsim.config import RunConfig, parse_config
 from coopsim.economy import Economy
 from coopsim.output import code_version, run_id, with_provenance, write_metadata, write_tables
+from coopsim.resilience import income_response, measures
+from coopsim.shocks import onset_month
 
 #: Show a progress bar after this many seconds when ``progress: auto``.
 PROGRESS_DELAY_S = 3.0
@@ -43,6 +46,24 @@ def simulate(cfg: RunConfig, progress: bool = False, label: str = "") -> dict[st
         return economy.run(progress=lambda t: bar.update(t - bar.n))
 
 
+def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "") -> dict[str, pd.DataFrame]:
+    """Run ``cfg``; if it has shocks (and ``resilience``), also its no-shock
+    counterfactual on the same seed, and add the resilience tables:
+
+    ``resilience`` (one row of measures) and ``income_response`` (monthly
+    per-capita income with and without the shocks).
+    """
+    tables = simulate(cfg, progress, label)
+    if not cfg.shocks or not cfg.resilience:
+        return tables
+    baseline = simulate(dataclasses.replace(cfg, shocks=()), progress, f"{label} (no-shock counterfactual)")
+    onset = min(onset_month(shock, cfg.start_year) for _name, shock in cfg.shocks)
+    row = {"scenario": cfg.scenario, **measures(tables, baseline, onset, cfg.start_year)}
+    tables["resilience"] = pd.DataFrame([row])
+    tables["income_response"] = income_response(tables["region_month"], baseline["region_month"])
+    return tables
+
+
 def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     """Validate ``data``, run it, and write tables and ``metadata.json`` to ``out_dir``.
 
@@ -55,13 +76,15 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     version = code_version()
     rid = run_id(dict(data), version)
     started = time.time()
-    tables = simulate(cfg, progress=cfg.progress != "never", label=f"{cfg.tier.name} {cfg.region.name}")
+    tables = simulate_scenario(cfg, progress=cfg.progress != "never",
+                               label=f"{cfg.tier.name} {cfg.scenario} {cfg.region.name}")
     wall = time.time() - started
-    tables = {k: with_provenance(t, rid, cfg.tier.name, cfg.region.name, cfg.seed) for k, t in tables.items()}
+    tables = {k: with_provenance(t, rid, cfg.tier.name, cfg.scenario, cfg.region.name, cfg.seed)
+              for k, t in tables.items()}
     rows = write_tables(out_dir, tables)
     closing = dict(zip(tables["ledger_closing"]["account_group"], tables["ledger_closing"]["balance_fen"].astype(int), strict=True))
     meta = {
-        "run_id": rid, "tier": cfg.tier.name, "region": cfg.region.name, "seed": cfg.seed,
+        "run_id": rid, "tier": cfg.tier.name, "scenario": cfg.scenario, "region": cfg.region.name, "seed": cfg.seed,
         "years": cfg.years, "code_version": version, "config": dict(data),
         "ledger": {"balanced": True, "closing_balances_fen": closing},
         "tables": rows, "wall_time_s": round(wall, 3),

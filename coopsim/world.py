@@ -63,6 +63,15 @@ class World:
     def n_households(self) -> int:
         return int(self.village_households.sum())
 
+    def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` (one row per village) over each village's neighbours (0 if none)."""
+        src = np.repeat(np.arange(self.n_villages), [len(nb) for nb in self.neighbours])
+        dst = np.concatenate(self.neighbours) if self.n_villages else np.zeros(0, dtype=np.int32)
+        total = np.zeros_like(values, dtype=np.float64)
+        np.add.at(total, src, values[dst])
+        degree = np.bincount(src, minlength=self.n_villages).reshape((-1,) + (1,) * (values.ndim - 1))
+        return total / np.maximum(degree, 1)
+
     def households_of(self, v: int) -> slice:
         """Rows of village ``v``'s households."""
         start = int(self.village_starts[v])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 TABLES = {"region_year", "region_month", "village_year", "village_month", "household_year", "prices", "flows",
-          "fiscal_year", "ledger_closing"}
+          "fiscal_year", "ledger_closing", "destinations_month"}
 
 
 def coopsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -30,7 +30,7 @@ def test_single_run_writes_tidy_tables_and_metadata(tmp_path: Path) -> None:
     assert meta["config"]["tier"]["name"] == "v1" and "hydra" not in meta["config"]
     assert {"numpy", "simpy", "hydra-core"} <= set(meta["packages"])
     year = pd.read_parquet(out / "region_year.parquet")
-    assert list(year.columns[:4]) == ["run_id", "tier", "region", "seed"]
+    assert list(year.columns[:5]) == ["run_id", "tier", "scenario", "region", "seed"]
     assert (year["run_id"] == meta["run_id"]).all() and len(year) == 2
     assert not list(out.glob(".*.tmp"))
 

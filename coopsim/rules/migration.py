@@ -34,7 +34,8 @@ def leave_probability(base: float, elasticity: float, city_wage: np.ndarray, loc
 
 
 def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leave: np.ndarray,
-                   p_return: float | np.ndarray, festival_home: float, festival_stay: float) -> Moves:
+                   p_return: float | np.ndarray, festival_home: float, festival_stay: float,
+                   travel_stop: bool = False) -> Moves:
     """Apply one month's moves to every worker slot.
 
     Parameters
@@ -48,16 +49,21 @@ def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leav
         1..12. In January away workers go home for the Spring Festival with
         ``festival_home``; in March those at home for it stay with
         ``festival_stay`` or go back. From March to December a worker at home
-        leaves with ``p_leave`` (per household, shape (n,)) and an away
-        worker returns with ``p_return`` (a number, or one per slot, shape (n, W)).
+        leaves with ``p_leave`` (per household, shape (n,), or per slot,
+        (n, W)) and an away worker returns with ``p_return`` (a number, or
+        one per slot).
+    travel_stop
+        no departures and no festival trips; those home for the festival
+        stay until travel opens again (they decide then).
     """
     new = status.copy()
     left = returned = fest_home = fest_back = 0
-    if month_of_year == FESTIVAL_MONTH:
+    p_slot = p_leave if np.ndim(p_leave) == 2 else np.asarray(p_leave)[:, None]
+    if month_of_year == FESTIVAL_MONTH and not travel_stop:
         go_home = (status == AWAY) & (u < festival_home)
         new[go_home] = FESTIVAL
         fest_home = int(go_home.sum())
-    elif month_of_year == AFTER_FESTIVAL_MONTH:
+    elif month_of_year >= AFTER_FESTIVAL_MONTH and not travel_stop:
         visiting = status == FESTIVAL
         stay = visiting & (u < festival_stay)
         new[visiting & ~stay] = AWAY
@@ -65,10 +71,66 @@ def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leav
         fest_back = int((visiting & ~stay).sum())
         returned += int(stay.sum())
     if month_of_year >= AFTER_FESTIVAL_MONTH:
-        leave = (status == HOME) & (u < p_leave[:, None])
+        leave = (status == HOME) & (u < p_slot) & (not travel_stop)
         back = (status == AWAY) & (u < p_return)
         new[leave] = AWAY
         new[back] = HOME
         left += int(leave.sum())
         returned += int(back.sum())
     return Moves(new, left, returned, fest_home, fest_back)
+
+
+def destination_choice(v: np.ndarray, net_wage: np.ndarray, find: np.ndarray, temperature: float,
+                       sector_shares: np.ndarray, tie_bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where each worker slot would go, and in which sector, from one uniform per slot.
+
+    Destinations are drawn from a softmax (``temperature``) of the log of
+    the expected net wage, ``net_wage[d] * find[i, d]`` (``find``: the
+    household's chance of finding a job there, raised by fellow villagers
+    already there), plus ``tie_bonus[i, d]`` (what fellow villagers there
+    are worth: lodging, information, company). The sector is drawn within the destination from where
+    ``v`` fell inside the destination's interval, so one uniform serves both.
+
+    Parameters
+    ----------
+    v
+        (n, W) uniforms.
+    net_wage
+        (D,) wage less living cost (yuan/month).
+    find
+        (n, D) job-finding chances.
+    sector_shares
+        (D, S) jobs by sector at each destination.
+
+    Returns
+    -------
+    destination, sector
+        (n, W) int8 indices.
+    """
+    value = np.log(np.maximum(net_wage[None, :] * find, 1e-9))
+    if tie_bonus is not None:
+        value = value + tie_bonus
+    value = value / temperature
+    p = np.exp(value - value.max(axis=1, keepdims=True))
+    cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    cum[:, -1] = 1.0
+    dest = (v[:, :, None] >= cum[:, None, :]).sum(axis=2)
+    lo = np.where(dest > 0, np.take_along_axis(cum, np.maximum(dest - 1, 0), axis=1), 0.0)
+    hi = np.take_along_axis(cum, dest, axis=1)
+    within = np.clip((v - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0 - 1e-12)
+    sector_cum = np.cumsum(sector_shares, axis=1)[dest]
+    sector = (within[:, :, None] >= sector_cum).sum(axis=2)
+    return dest.astype(np.int8), np.minimum(sector, sector_shares.shape[1] - 1).astype(np.int8)
+
+
+def chain_finding(base_find: np.ndarray, tie_share: np.ndarray, chain_strength: float) -> np.ndarray:
+    """Job-finding chance raised by ties (chain migration).
+
+    ``1 - (1 - base) * exp(-chain_strength * tie_share)``, where ``tie_share``
+    is the share of the village's migrants already at the destination: equal
+    to ``base`` without ties, approaching 1 as fellow villagers gather there.
+
+    >>> chain_finding(np.array([0.5, 0.5]), np.array([[0.0, np.log(2) / 2]]), 2.0).round(6).tolist()
+    [[0.5, 0.75]]
+    """
+    return 1.0 - (1.0 - base_find[None, :]) * np.exp(-chain_strength * tie_share)
