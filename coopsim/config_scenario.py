@@ -131,7 +131,7 @@ def parse_shocks(data: Any, path: str = "scenario.shocks") -> tuple[tuple[str, S
         return ()
     if not isinstance(data, Mapping):
         fail(path, data, "must be a mapping of shock names to shocks")
-    out = []
+    out: list[tuple[str, Shock]] = []
     for name in sorted(map(str, data)):
         shock = data[name]
         if not isinstance(shock, Mapping):

@@ -10,7 +10,7 @@ import pytest
 
 from coopsim.config import ConfigError, parse_config
 from coopsim.economy import Economy
-from coopsim.households import AWAY, FESTIVAL, HOME
+from coopsim.households import AWAY, HOME
 from coopsim.labour import _keep_a_carer
 from coopsim.resilience import recovery_months
 from coopsim.rules.migration import chain_finding, destination_choice
