@@ -33,11 +33,23 @@ def _discard_incomplete(out_dir: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def _name_scenario(data: object) -> None:
+    """Label the scenario with the config name(s) chosen (``scenario=[a,b]`` -> ``a+b``)."""
+    hc = HydraConfig.get()
+    choice = hc.runtime.choices.get("scenario")
+    if choice is None:  # Hydra does not record a list of options among the choices
+        chosen = [o.split("=", 1)[1] for o in hc.overrides.task if o.startswith("scenario=")]
+        choice = chosen[-1] if chosen else None
+    if isinstance(data, dict) and isinstance(data.get("scenario"), dict) and choice and "name" not in data["scenario"]:
+        data["scenario"]["name"] = "+".join(str(choice).strip("[]").replace(" ", "").split(","))
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
     """Validate the composed config, run it, write results to Hydra's output directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     data = OmegaConf.to_container(cfg, resolve=True)
+    _name_scenario(data)
     try:
         meta = run_to_directory(data, out_dir)  # type: ignore[arg-type]
     except ConfigError as err:
@@ -87,6 +99,10 @@ def entry() -> None:
             print(f"coopsim: bad config: {e}", file=sys.stderr)
         sys.exit(2)
     main()
+    from coopsim.report import FAILURES
+
+    if FAILURES:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

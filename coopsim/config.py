@@ -162,13 +162,17 @@ class RunConfig:
     labour: LabourConfig = spec()
     state: StateConfig = spec()
     tier: TierConfig = spec()
+    scenario_name: str = ""
+    experiment: str = "adhoc"
+    ablate: str = "none"
     shocks: tuple[tuple[str, Shock], ...] = ()
     resilience: bool = True
 
     @property
     def scenario(self) -> str:
-        """The scenario's label: its shock names joined by '+', or 'baseline'."""
-        return "+".join(name for name, _ in self.shocks) or "baseline"
+        """The scenario's label: its config name(s) when known, else its shock
+        names joined by '+', or 'baseline' without shocks."""
+        return self.scenario_name or "+".join(name for name, _ in self.shocks) or "baseline"
 
     @property
     def months(self) -> int:
@@ -209,6 +213,23 @@ def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "tier": tier}
 
 
+def _apply_ablation(data: dict[str, Any]) -> dict[str, Any]:
+    """``ablate: federation.marketing`` switches that lever of the tier off."""
+    target = data.get("ablate", "none")
+    if target in (None, "none"):
+        return data
+    tier = dict(data.get("tier") or {})
+    parts = str(target).split(".")
+    block = tier.get(parts[0]) if len(parts) == 2 else None
+    if not isinstance(block, Mapping) or not isinstance(block.get(parts[1]), bool):
+        levers = [f"{b}.{k}" for b in ("federation", "platform") if isinstance(tier.get(b), Mapping)
+                  for k, v in tier[b].items() if isinstance(v, bool)]
+        fail("ablate", target, f"must be 'none' or a lever of tier '{tier.get('name')}': "
+             + (", ".join(levers) or "this tier has no levers"))
+    tier[parts[0]] = {**block, parts[1]: False}
+    return {**data, "tier": tier}
+
+
 def parse_config(data: Mapping[str, Any]) -> RunConfig:
     """Validate a plain mapping (the resolved Hydra config without ``hydra``).
 
@@ -219,15 +240,18 @@ def parse_config(data: Mapping[str, Any]) -> RunConfig:
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"the config must be a mapping, got {type(data).__name__}")
-    data = _strip_tier_optional(dict(data))
+    data = _apply_ablation(_strip_tier_optional(dict(data)))
     scenario = data.pop("scenario", None) or {}
     if not isinstance(scenario, Mapping):
         fail("scenario", scenario, "must be a mapping with 'shocks'")
     for key in scenario:
-        if key != "shocks":
-            fail(f"scenario.{key}", scenario[key], "unknown key; a scenario has only 'shocks'")
+        if key not in ("shocks", "name"):
+            fail(f"scenario.{key}", scenario[key], "unknown key; a scenario has 'shocks' (and a 'name')")
     shocks = parse_shocks(scenario.get("shocks"))
     cfg = build(RunConfig, data)
-    cfg = dataclasses.replace(cfg, shocks=shocks)
+    name = scenario.get("name") or ""
+    if not isinstance(name, str):
+        fail("scenario.name", name, "must be a string")
+    cfg = dataclasses.replace(cfg, shocks=shocks, scenario_name=name if shocks else "")
     cfg.check("")
     return cfg
