@@ -120,7 +120,7 @@ def resilience_table(tables: dict[str, pd.DataFrame], onset_of: dict[str, int], 
         if base.empty:
             continue
 
-        def pick(t: pd.DataFrame, sc: str) -> pd.DataFrame:
+        def pick(t: pd.DataFrame, sc: str, group: str = group, seed: int = seed) -> pd.DataFrame:
             return t[(t["scenario"] == sc) & (t["group"] == group) & (t["seed"] == seed)].reset_index(drop=True)
 
         s_tabs = {"region_month": shocked.reset_index(drop=True), "region_year": pick(ry, scenario),
@@ -150,8 +150,8 @@ def onsets_from_runs(runs: pd.DataFrame) -> dict[str, int]:
 def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
                  title: str | None = None) -> Path:
     """Collect a sweep and write tables, figures and ``report.html`` into ``sweep_dir``."""
-    from coopsim.report_html import write_html
     from coopsim.report_figures import draw_all
+    from coopsim.report_html import write_html
 
     tables = collect(sweep_dir, compare_by)
     runs = tables["runs"]

@@ -109,7 +109,11 @@ def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd
         cols = [c for c in ("depth", "recovery_months", "cumulative_loss_per_capita_yuan", "returns_extra",
                             "poverty_headcount_change_mean", "coop_failures_extra", "fiscal_cost_change_yuan")
                 if c in resilience]
-        mean = resilience.groupby(["scenario", "group"], sort=False)[cols].mean()
+        short = {"depth": "depth", "recovery_months": "recovery (months)",
+                 "cumulative_loss_per_capita_yuan": "cumulative loss per person (yuan)",
+                 "returns_extra": "extra returns", "poverty_headcount_change_mean": "extra poor persons (mean/yr)",
+                 "coop_failures_extra": "extra coop-years unpaid", "fiscal_cost_change_yuan": "fiscal cost change (yuan)"}
+        mean = resilience.groupby(["scenario", "group"], sort=False)[cols].mean().rename(columns=short)
         res_html = ("<h2>Resilience to each shock</h2><p>Each shocked run against the baseline run of the same "
                     "group and seed; mean over seeds. Depth: largest fall of income (3-month average) below the "
                     "no-shock path; recovery: months from the onset until back at 95 %.</p>"

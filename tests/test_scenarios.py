@@ -94,11 +94,13 @@ def test_city_crisis_sends_migrants_home() -> None:
 def test_lockdown_stops_travel() -> None:
     tables = simulate(run_config(*TINY, "tier=none", "scenario=lockdown_return"))
     m = tables["region_month"].set_index("t")
-    jan2020 = 36
-    assert (m.loc[jan2020:jan2020 + 2, "left"] == 0).all()
-    assert m.loc[jan2020, "festival_home"] == 0  # nobody travels home for the festival either
     base = simulate(run_config(*TINY, "tier=none")).get("region_month").set_index("t")
-    assert base.loc[jan2020, "festival_home"] > 0
+    feb2020, mar2020, may2020 = 37, 38, 40
+    assert (m.loc[feb2020:feb2020 + 2, "left"] == 0).all() and base.loc[mar2020, "left"] > 0
+    # those home for the festival are stuck in March and go back when travel opens in May
+    assert m.loc[mar2020, "festival_back"] == 0 < base.loc[mar2020, "festival_back"]
+    assert m.loc[may2020, "festival_back"] > 0 and base.loc[may2020, "festival_back"] == 0
+    assert m.loc[mar2020, "away_share"] < 0.5 * base.loc[mar2020, "away_share"]
 
 
 def test_destination_sampling_matches_its_probabilities() -> None:
