@@ -17,10 +17,12 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from coopsim.config import TIER_BLOCKS, ConfigError
-from coopsim.run import run_to_directory
+from coopsim.run import FAILURE, run_to_directory
+from coopsim.sweep import record_failure
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 HYDRA_OWN = {".hydra", "cli.log", "main.log"}
@@ -56,6 +58,15 @@ def main(cfg: DictConfig) -> None:
         _discard_incomplete(out_dir)
         print(f"coopsim: bad config: {err}", file=sys.stderr)
         sys.exit(2)
+    except Exception as err:
+        record_failure(out_dir, data, err)
+        log.error("run failed (%s: %s); config and traceback in %s", type(err).__name__, err, out_dir / FAILURE)
+        if HydraConfig.get().mode != RunMode.MULTIRUN:
+            raise
+        return  # a sweep goes on; the failure is reported when it ends
+    if meta.get("skipped"):
+        log.info("run %s is already complete in %s: skipped", meta["run_id"], out_dir)
+        return
     log.info("tier=%s scenario=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
              meta["tier"], meta["scenario"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
 
@@ -100,8 +111,9 @@ def entry() -> None:
         sys.exit(2)
     main()
     from coopsim.report import FAILURES
+    from coopsim.sweep import FAILED_RUNS
 
-    if FAILURES:
+    if FAILURES or FAILED_RUNS:
         sys.exit(1)
 
 

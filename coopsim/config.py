@@ -193,6 +193,12 @@ class RunConfig:
                      f"unknown commodity; known: {', '.join(sorted(known))}")
         coop = self.tier.cooperative
         if coop is not None:
+            sh = coop.shareholding
+            if self.households.cadres_per_village * sh.single_holder_max < sh.villagers_min - 1e-9:
+                fail("households.cadres_per_village", self.households.cadres_per_village,
+                     f"the founding members (cadres, registered poor) must be able to hold villagers_min "
+                     f"({sh.villagers_min}) under single_holder_max ({sh.single_holder_max}): need at least "
+                     f"{int(-(-sh.villagers_min // sh.single_holder_max))} cadre households")
             for i, name in enumerate(coop.industries):
                 if name not in known:
                     fail(f"tier.cooperative.industries[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")

@@ -71,8 +71,13 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 
 def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Write each table as ``<name>.parquet``; return row counts."""
+    """Write each table as ``<name>.parquet``; return row counts.
+
+    Temporary files left by an earlier, killed attempt are removed first.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
     rows = {}
     for name, table in tables.items():
         _atomic_write(out_dir / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import json
 import resource
 import time
 from collections.abc import Mapping
@@ -22,9 +23,12 @@ import pandas as pd
 
 from coopsim.config import RunConfig, parse_config
 from coopsim.economy import Economy
-from coopsim.output import code_version, run_id, with_provenance, write_metadata, write_tables
+from coopsim.output import METADATA, code_version, run_id, with_provenance, write_metadata, write_tables
 from coopsim.resilience import income_response, measures
 from coopsim.shocks import onset_month
+
+#: Written instead of ``metadata.json`` when a run fails: its config and traceback.
+FAILURE = "failure.json"
 
 #: Show a progress bar after this many seconds when ``progress: auto``.
 PROGRESS_DELAY_S = 3.0
@@ -64,6 +68,18 @@ def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "") -
     return tables
 
 
+def completed_run(out_dir: Path, rid: str) -> dict[str, Any] | None:
+    """The metadata of a complete run of the same config and code in ``out_dir``, if any."""
+    path = out_dir / METADATA
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta if meta.get("run_id") == rid else None
+
+
 def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     """Validate ``data``, run it, and write tables and ``metadata.json`` to ``out_dir``.
 
@@ -75,6 +91,9 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     cfg = parse_config(data)
     version = code_version()
     rid = run_id(dict(data), version)
+    done = completed_run(out_dir, rid)
+    if done is not None:
+        return {**done, "skipped": True}
     started = time.time()
     tables = simulate_scenario(cfg, progress=cfg.progress != "never",
                                label=f"{cfg.tier.name} {cfg.scenario} {cfg.region.name}")
@@ -91,4 +110,5 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     write_metadata(out_dir, meta)
+    (out_dir / FAILURE).unlink(missing_ok=True)
     return meta

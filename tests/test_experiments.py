@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "configs" / "experiment").glob("*.yaml"))
-FAST = ["region=tiny", "seed=1,2", "hydra.launcher.n_jobs=2", "hydra.launcher.verbose=0"]
+FAST = ["region=tiny", "seed=1,2", "hydra.launcher.verbose=0"]
 
 
 def run_experiment(name: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
