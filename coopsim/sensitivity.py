@@ -18,6 +18,7 @@ import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,15 +62,16 @@ def morris_study(params: dict[str, tuple[float, float]], overrides: Sequence[str
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
-    problem = {"num_vars": len(params), "names": list(params), "bounds": [list(b) for b in params.values()]}
+    names = list(params)
+    problem: dict[str, Any] = {"num_vars": len(params), "names": names, "bounds": [list(b) for b in params.values()]}
     x = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
-    points = [dict(zip(problem["names"], map(float, row), strict=True)) for row in x]
+    points = [dict(zip(names, map(float, row), strict=True)) for row in x]
     results = Parallel(n_jobs=jobs)(delayed(evaluate)(p, overrides, seed, last_years) for p in points)
-    design = pd.concat([pd.DataFrame(x, columns=problem["names"]), pd.DataFrame(results)], axis=1)
+    design = pd.concat([pd.DataFrame(x, columns=names), pd.DataFrame(results)], axis=1)
     rows = []
     for out in OUTPUTS:
         res = morris_analyze.analyze(problem, x, design[out].to_numpy(), num_levels=levels, seed=seed)
-        for i, name in enumerate(problem["names"]):
+        for i, name in enumerate(names):
             rows.append({"output": out, "parameter": name, "mu_star": float(res["mu_star"][i]),
                          "mu_star_conf": float(res["mu_star_conf"][i]), "sigma": float(res["sigma"][i]),
                          "mu": float(res["mu"][i])})
