@@ -82,7 +82,7 @@ def _overrides(run_dir: Path) -> dict[str, str]:
     for item in OmegaConf.load(path):
         key, _, value = str(item).partition("=")
         key = key.lstrip("+~")
-        if not key.startswith("hydra"):
+        if not key.startswith("hydra") and key not in ("progress",):
             out[key] = value
     return out
 
