@@ -25,7 +25,7 @@ from coopsim.run import FAILURE, run_to_directory
 from coopsim.sweep import record_failure
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-HYDRA_OWN = {".hydra", "cli.log", "main.log"}
+HYDRA_OWN = {".hydra", "coopsim.log", "cli.log", "main.log"}
 log = logging.getLogger("coopsim")
 
 
