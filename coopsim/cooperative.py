@@ -252,10 +252,11 @@ class VillageCooperatives:
         out[rows, self.industry[rows]] = self.land_mu(hh)[rows]
         return out
 
-    def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray) -> int:
+    def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray, land_mu: np.ndarray) -> int:
         """Switch loss-making industries after ``review_after_months`` of harvests.
 
-        ``u`` is (villages, 2) uniforms from the ``institutions`` stream. A
+        ``u`` is (villages, 2) uniforms from the ``institutions`` stream;
+        ``land_mu`` the land each cooperative farms. A
         cooperative re-chooses (without herding) from what it expects now;
         a new industry starts its own wait for the first harvest next month.
         Returns the number of switches.
@@ -264,11 +265,10 @@ class VillageCooperatives:
         ind = np.maximum(self.industry, 0)
         harvesting_since = self.planted_month + m.months_to_first_harvest[ind]
         due = self.founded & (profit_fen < 0) & (t - harvesting_since + 1 >= self.cfg.review_after_months)
-        land = self.land_mu_cache
         switched = 0
         for v in np.flatnonzero(due):
             _herding, temperature = self.choice_rule(int(v))
-            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land[v])),
+            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land_mu[v])),
                                                    np.array([], dtype=np.int64), 0.0,
                                                    temperature, 1.0, float(u[v, 1]))]
             if pick != self.industry[v]:
@@ -348,7 +348,6 @@ class VillageCooperatives:
         accounts["collective_income_fen"] = to_collective
         accounts["coop_unpaid_fen"] = self.unpaid_fen.copy()
         self.unpaid_fen[:] = 0
-        self.land_mu_cache = self.land_mu(hh)
         for k in YTD:
             self.ytd[k][:] = 0
         return accounts

@@ -30,14 +30,14 @@ import simpy
 from coopsim.config import RunConfig
 from coopsim.cooperative import VillageCooperatives, founding_months
 from coopsim.federation import TownshipFederations
-from coopsim.households import FESTIVAL, HOME, Households, generate_households, initial_savings_yuan
+from coopsim.households import HOME, SOURCE, Households, generate_households, initial_savings_yuan
 from coopsim.labour import LabourMarket
 from coopsim.ledger import Ledger, to_fen
 from coopsim.market import Market
 from coopsim.operations import operate
 from coopsim.platform import CountyPlatforms
 from coopsim.rng import Streams
-from coopsim.rules.livelihood import city_wage_yuan, farm_labour_factor, spending_yuan
+from coopsim.rules.livelihood import farm_labour_factor, spending_yuan
 from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.shocks import city_conditions, price_multiplier
 from coopsim.world import World, build_world
@@ -95,7 +95,6 @@ class Economy:
                                         tier.platform.start_month), self.world, self.ledger)
         self._init_labour()
         self.rural_income_reference = np.full(self.world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
-        self.flows_month: dict[str, int] = {}
         self.recorder = Recorder(self)
         self.env = simpy.Environment()
         self._start_processes()
@@ -113,7 +112,7 @@ class Economy:
                 * (1 - m.middleman_margin) / 12.0)
         workers = np.maximum(hh.working_age, 1)
         self.local_income = casual + farm * hh.productivity / workers
-        city = city_wage_yuan(lab.migrant_wage_yuan_month, lab.migrant_wage_growth, 0, hh.productivity)
+        city = self.labour_market.base_wage(0) * hh.productivity
         has = hh.working_age > 0
         self.reference_ratio = float(np.median(city[has] / self.local_income[has])) if has.any() else 1.0
 
@@ -227,11 +226,11 @@ class Economy:
         """Cooperatives and own farms produce; wages, rent, remittances, transfers are paid."""
         cfg, hh, m, led = self.cfg, self.hh, self.market, self.ledger
         days_per_worker = cfg.households.farm_days_per_worker_month
+        at_home, home = hh.at_home(), hh.workers(HOME)
         coop_days = np.zeros(hh.n)
         if self.coops is not None:
-            coop_days = operate(t, self.coops, hh, days_per_worker, self.fed, self.plat)
+            coop_days = operate(t, self.coops, hh, at_home, days_per_worker, self.fed, self.plat)
 
-        at_home = ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1)
         dependants = hh.members > hh.working_age
         available = (at_home + cfg.households.left_behind_labour * dependants) * days_per_worker - coop_days
         own = self.own_land_mu()
@@ -246,8 +245,8 @@ class Economy:
         hh.earn("own_farm", sales - inputs)
 
         lab = cfg.labour
-        spare_days = np.maximum(hh.workers(HOME) * days_per_worker - coop_days, 0.0)
-        idle_days = np.minimum(hh.workers(HOME) * lab.local_days_per_month, spare_days)
+        spare_days = np.maximum(home * days_per_worker - coop_days, 0.0)
+        idle_days = np.minimum(home * lab.local_days_per_month, spare_days)
         casual = to_fen(idle_days * lab.local_day_wage_yuan)
         led.pay_block("market", "household", casual, "local_wages")
         hh.earn("wages", casual)
@@ -262,7 +261,7 @@ class Economy:
         hh.earn("transfers", allowance + basic)
         self._secretary_pay()
 
-        earned = hh.income_month[:, [0, 2]].sum(axis=1) / 100.0
+        earned = hh.income_month[:, [SOURCE["own_farm"], SOURCE["wages"]]].sum(axis=1) / 100.0
         per_worker = earned / np.maximum(at_home, 1)
         home_any = at_home > 0
         self.local_income = np.where(home_any, 11 / 12 * self.local_income + 1 / 12 * np.maximum(per_worker, 1.0),
@@ -305,7 +304,7 @@ class Economy:
                                                                 coops.founded)
             coops.revenue_last_fen = accounts["coop_revenue_fen"]
             u = self.streams["institutions"].random((self.world.n_villages, 2))
-            self.coops.review(12 * year + 11, accounts["coop_profit_fen"], u)
+            self.coops.review(12 * year + 11, accounts["coop_profit_fen"], u, self.coops.land_mu(self.hh))
             accounts["coop_industry"] = self.coops.industry.copy()
             self.recorder.coop_year = accounts
             self.coops.spend_collective(self.hh, self.cfg.tier.cadre_pay.performance_share)

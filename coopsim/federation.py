@@ -58,11 +58,10 @@ class TownshipFederations:
             self.fund_capital_fen += seed
         self.agree_prices(t)
 
-    def bulk_local_factor(self, t_planted: np.ndarray | None = None) -> np.ndarray:
+    def bulk_local_factor(self) -> np.ndarray:
         """(townships, C) price factor for bulk sales that reach ``market_reach`` times further."""
         m = self.market
-        planted = m.planted_mu if t_planted is None else t_planted
-        return local_price_factor(planted, m.capacity_mu * self.cfg.market_reach, m.flexibility[None, :])
+        return local_price_factor(m.planted_mu, m.capacity_mu * self.cfg.market_reach, m.flexibility[None, :])
 
     def agree_prices(self, t: int) -> None:
         """Set the season's purchase prices (January): the last year's average
@@ -78,16 +77,13 @@ class TownshipFederations:
         free = np.maximum(np.minimum(self.fund_capital_fen - lent, self.ledger.block("federation")), 0)
         per_member = np.maximum(int(to_fen(self.cfg.fund_limit_yuan_per_member)) - fund_debt_fen, 0)
         room = np.where(served, per_member, 0)
-        # a township's free fund is shared among its members in village order
-        out = np.zeros_like(room)
+        # A township's free fund goes to its members in village order, each taking
+        # its full room until the fund runs out: what the members before it asked for
+        # (the exclusive prefix sum within the township) decides what is left.
         town = self.world.village_township
-        for tw in np.unique(town[room > 0]):
-            rows = np.flatnonzero((town == tw) & (room > 0))
-            left = int(free[tw])
-            for v in rows:
-                take = min(int(room[v]), left)
-                out[v], left = take, left - take
-        return out
+        before = np.cumsum(room) - room
+        before -= before[self.village_starts][town]
+        return np.clip(free[town] - before, 0, room)
 
     # -- the year's end -------------------------------------------------------
     def year_end(self, collective_income_fen: np.ndarray, thin_fen: int) -> dict[str, np.ndarray]:

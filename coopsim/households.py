@@ -99,6 +99,10 @@ class Households:
         """Number of each household's workers with the given status."""
         return (self.worker_status == status).sum(axis=1, dtype=np.int64)
 
+    def at_home(self) -> np.ndarray:
+        """Number of each household's workers at home (including those home for the festival)."""
+        return self.workers(HOME) + self.workers(FESTIVAL)
+
     def earn(self, source: str, amounts_fen: np.ndarray) -> None:
         """Book income (already paid through the ledger) to a channel."""
         self.income_month[:, SOURCE[source]] += amounts_fen

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coopsim.households import FESTIVAL, HOME, Households
+from coopsim.households import Households
 from coopsim.ledger import segment_sums, to_fen
 from coopsim.platform import floor_payout_yuan
 
@@ -87,14 +87,13 @@ def _platform_buys_from_federations(plat: CountyPlatforms, fed: TownshipFederati
     plat.ledger.between_blocks("platform", "federation", county_starts, per_town, "platform_purchases")
 
 
-def hire(coops: VillageCooperatives, hh: Households, demand_days: np.ndarray, days_per_worker: float
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """Fill each cooperative's labour demand from its members' workers at home.
+def hire(coops: VillageCooperatives, hh: Households, at_home: np.ndarray, demand_days: np.ndarray,
+         days_per_worker: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fill each cooperative's labour demand from its members' workers at home (``at_home`` per household).
 
     Returns days worked per household and the share of demand filled per village.
     """
     w = coops.world
-    at_home = ((hh.worker_status == HOME) | (hh.worker_status == FESTIVAL)).sum(axis=1)
     offered_days = np.where(hh.coop_member, at_home, 0) * days_per_worker
     supply = np.bincount(hh.village, weights=offered_days, minlength=w.n_villages)
     take = np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0)
@@ -103,7 +102,7 @@ def hire(coops: VillageCooperatives, hh: Households, demand_days: np.ndarray, da
     return days, fill
 
 
-def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker: float,
+def operate(t: int, coops: VillageCooperatives, hh: Households, at_home: np.ndarray, days_per_worker: float,
             fed: TownshipFederations | None = None, plat: CountyPlatforms | None = None) -> np.ndarray:
     """Hire, produce, sell and pay for month ``t``; return wage days worked per household."""
     cfg, m, w, led = coops.cfg, coops.market, coops.world, coops.ledger
@@ -115,7 +114,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     project = plat.project_month_yuan * founded if plat is not None else np.zeros(n)
     project_labour = project * (plat.cfg.project_labour_share if plat is not None else 0.0)
     demand_days = land * m.labour_days_per_mu[ind] / 12.0 + project_labour / max(cfg.day_wage_yuan, 1e-9)
-    days, fill = hire(coops, hh, demand_days, days_per_worker)
+    days, fill = hire(coops, hh, at_home, demand_days, days_per_worker)
 
     uplift: float | np.ndarray = cfg.scale_yield_uplift
     if fed is not None:

@@ -54,7 +54,6 @@ def run_id(config: dict[str, Any], version: str) -> str:
 
 def with_provenance(table: pd.DataFrame, rid: str, tier: str, scenario: str, region: str, seed: int) -> pd.DataFrame:
     """Prefix a table with the columns that say which run it came from."""
-    table = table.drop(columns=[c for c in ("scenario",) if c in table.columns])
     front = pd.DataFrame({"run_id": rid, "tier": tier, "scenario": scenario, "region": region, "seed": seed},
                          index=table.index)
     return pd.concat([front, table], axis=1)

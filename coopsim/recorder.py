@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coopsim.households import AWAY, FESTIVAL, HOME, INCOME_SOURCES
+from coopsim.households import AWAY, INCOME_SOURCES
 from coopsim.ledger import segment_sums
 from coopsim.metrics import gini, weighted_median
 from coopsim.rules.migration import Moves
@@ -49,7 +49,7 @@ class Recorder:
                   for i, s in enumerate(INCOME_SOURCES)}
         total_income = np.sum(list(income.values()), axis=0)
         away = segment_sums(hh.workers(AWAY), starts)
-        home = segment_sums(hh.workers(HOME) + hh.workers(FESTIVAL), starts)
+        home = segment_sums(hh.at_home(), starts)
         v = w.n_villages
         row: dict[str, Any] = {
             **{k: np.full(v, x) for k, x in cal.items()},

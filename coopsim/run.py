@@ -62,8 +62,7 @@ def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "") -
         return tables
     baseline = simulate(dataclasses.replace(cfg, shocks=()), progress, f"{label} (no-shock counterfactual)")
     onset = min(onset_month(shock, cfg.start_year) for _name, shock in cfg.shocks)
-    row = {"scenario": cfg.scenario, **measures(tables, baseline, onset, cfg.start_year)}
-    tables["resilience"] = pd.DataFrame([row])
+    tables["resilience"] = pd.DataFrame([measures(tables, baseline, onset, cfg.start_year)])
     tables["income_response"] = income_response(tables["region_month"], baseline["region_month"])
     return tables
 

@@ -17,11 +17,6 @@ def farm_labour_factor(need_days: np.ndarray, available_days: np.ndarray) -> np.
     return np.minimum(out, 1.0)
 
 
-def city_wage_yuan(base_wage: float, growth: float, year_index: int, productivity: np.ndarray) -> np.ndarray:
-    """Monthly city wage of each household's migrant workers in a given run year."""
-    return base_wage * (1.0 + growth) ** year_index * productivity
-
-
 def spending_yuan(balance_yuan: np.ndarray, members: np.ndarray, subsistence_per_person: float,
                   share_of_savings: float) -> np.ndarray:
     """Monthly spending: subsistence for every member plus a share of savings above it.
