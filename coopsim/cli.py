@@ -20,11 +20,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from coopsim.compose import CONFIG_DIR
 from coopsim.config import TIER_BLOCKS, ConfigError
+from coopsim.config_tiers import not_in_tier
 from coopsim.run import FAILURE, run_to_directory
 from coopsim.sweep import record_failure
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 HYDRA_OWN = {".hydra", "coopsim.log", "cli.log", "main.log"}
 log = logging.getLogger("coopsim")
 
@@ -96,9 +97,7 @@ def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
             continue
         for tier in tiers:
             if tier in TIER_BLOCKS and parts[1] not in TIER_BLOCKS[tier]:
-                having = ", ".join(t for t, b in TIER_BLOCKS.items() if parts[1] in b)
-                errors.append(f"config key '{key}' = {o.value()!r}: does not apply to tier '{tier}' "
-                              f"(it has no {parts[1]}); the tiers with a {parts[1]} are {having}")
+                errors.append(f"config key '{key}' = {o.value()!r}: {not_in_tier(parts[1], tier)}")
     return errors
 
 

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopsim.config_scenario import DestinationConfig, Shock, check_shocks, parse_shocks
-from coopsim.config_tiers import TIER_BLOCKS, CadrePayConfig, CooperativeConfig, TierConfig
-from coopsim.schema import ConfigError, build, fail, spec
+from coopsim.config_tiers import (
+    TIER_BLOCKS,
+    CadrePayConfig,
+    CooperativeConfig,
+    TierConfig,
+    not_in_tier,
+    tier_levers,
+)
+from coopsim.schema import ConfigError, build, fail, require_sum_one, spec
 
 __all__ = ["CadrePayConfig", "ConfigError", "CooperativeConfig", "RunConfig", "TierConfig", "parse_config"]
 
@@ -103,9 +110,7 @@ class HouseholdsConfig:
     def check(self, path: str) -> None:
         if not self.own_farm_mix or any(v < 0 for v in self.own_farm_mix.values()):
             fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), "must give shares >= 0 for at least one commodity")
-        total = sum(self.own_farm_mix.values())
-        if abs(total - 1.0) > 1e-9:
-            fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), f"shares must sum to 1 (they sum to {total:g})")
+        require_sum_one(f"{path}.own_farm_mix", dict(self.own_farm_mix), self.own_farm_mix.values(), "shares")
 
 
 @dataclass(frozen=True)
@@ -212,10 +217,7 @@ def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
         if block in tier and tier[block] is None:
             tier.pop(block)
         elif block in tier and name in TIER_BLOCKS and block not in TIER_BLOCKS[name]:
-            levers = tier[block]
-            fail(f"tier.{block}", levers,
-                 f"does not apply to tier '{name}' (it has: {', '.join(TIER_BLOCKS[name]) or 'no cooperatives'}); "
-                 f"choose a tier with a {block} (" + ", ".join(t for t, b in TIER_BLOCKS.items() if block in b) + ")")
+            fail(f"tier.{block}", tier[block], not_in_tier(block, name))
     return {**data, "tier": tier}
 
 
@@ -225,14 +227,12 @@ def _apply_ablation(data: dict[str, Any]) -> dict[str, Any]:
     if target in (None, "none"):
         return data
     tier = dict(data.get("tier") or {})
-    parts = str(target).split(".")
-    block = tier.get(parts[0]) if len(parts) == 2 else None
-    if not isinstance(block, Mapping) or not isinstance(block.get(parts[1]), bool):
-        levers = [f"{b}.{k}" for b in ("federation", "platform") if isinstance(tier.get(b), Mapping)
-                  for k, v in tier[b].items() if isinstance(v, bool)]
+    levers = tier_levers(str(tier.get("name")))
+    if target not in levers:
         fail("ablate", target, f"must be 'none' or a lever of tier '{tier.get('name')}': "
              + (", ".join(levers) or "this tier has no levers"))
-    tier[parts[0]] = {**block, parts[1]: False}
+    block, lever = str(target).split(".")
+    tier[block] = {**tier[block], lever: False}
     return {**data, "tier": tier}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coopsim.schema import build, fail, spec
+from coopsim.schema import build, fail, require_sum_one, spec
 
 SHARE = {"min": 0.0, "max": 1.0}
 MONTHS = tuple(range(1, 13))
@@ -33,9 +33,7 @@ class DestinationConfig:
     services: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
-        total = self.construction + self.manufacturing + self.services
-        if abs(total - 1.0) > 1e-9:
-            fail(f"{path}.construction", self.construction, f"sector shares must sum to 1 (they sum to {total:g})")
+        require_sum_one(f"{path}.construction", self.construction, self.sector_shares(), "sector shares")
 
     def sector_shares(self) -> tuple[float, float, float]:
         return (self.construction, self.manufacturing, self.services)

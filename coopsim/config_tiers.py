@@ -8,9 +8,10 @@ is an error, not silently ignored.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from coopsim.schema import fail, spec
+from coopsim.schema import fail, require_sum_one, spec
 
 SHARE = {"min": 0.0, "max": 1.0}
 PROB = {"min": 0.0, "max": 1.0}
@@ -99,9 +100,9 @@ class DistributionConfig:
     managers_share: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
-        total = self.members_share + self.collective_share + self.managers_share
-        if abs(total - 1.0) > 1e-9:
-            fail(f"{path}.members_share", self.members_share, f"members + collective + managers shares must sum to 1 (sum {total:g})")
+        require_sum_one(f"{path}.members_share", self.members_share,
+                        (self.members_share, self.collective_share, self.managers_share),
+                        "members + collective + managers shares")
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,19 @@ TIER_BLOCKS = {
     "v2": ("cooperative", "federation"),
     "v3": ("cooperative", "federation", "platform"),
 }
+
+
+def tier_levers(tier: str) -> list[str]:
+    """The boolean levers of a tier's federation and platform, as ``block.name``."""
+    blocks = {"federation": FederationConfig, "platform": PlatformConfig}
+    return [f"{block}.{f.name}" for block in TIER_BLOCKS.get(tier, ()) if block in blocks
+            for f in dataclasses.fields(blocks[block]) if f.type in ("bool", bool)]
+
+
+def not_in_tier(block: str, tier: str) -> str:
+    """What is allowed when a config sets ``tier.<block>`` for a tier without it."""
+    having = ", ".join(t for t, blocks in TIER_BLOCKS.items() if block in blocks)
+    return f"does not apply to tier '{tier}' (it has no {block}); the tiers with a {block} are {having}"
 
 
 @dataclass(frozen=True)

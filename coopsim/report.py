@@ -104,7 +104,8 @@ def paired_differences(per_run: pd.DataFrame, reference: str) -> pd.DataFrame:
                 lo, hi = bootstrap_ci(d, rng)
                 rows.append({"scenario": scenario, "group": group, "outcome": outcome, "label": label,
                              "reference_mean": ref.loc[seeds, outcome].mean(), "group_mean": g.loc[seeds, outcome].mean(),
-                             "difference": d.mean(), "ci_low": lo, "ci_high": hi, "seeds": len(seeds),
+                             "difference": d.mean(), "ci_low": lo, "ci_high": hi,
+                             "min_difference": d.min(), "max_difference": d.max(), "seeds": len(seeds),
                              "higher_is_better": better_up})
     return pd.DataFrame(rows)
 

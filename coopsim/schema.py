@@ -37,6 +37,13 @@ def fail(key: str, value: Any, allowed: str) -> typing.NoReturn:
     raise ConfigError(f"config key '{key}' = {value!r}: {allowed}")
 
 
+def require_sum_one(key: str, value: Any, parts: Any, what: str) -> None:
+    """Fail on ``key`` unless ``parts`` (shares) sum to 1."""
+    total = float(sum(parts))
+    if abs(total - 1.0) > 1e-9:
+        fail(key, value, f"{what} must sum to 1 (they sum to {total:g})")
+
+
 def spec(default: Any = dataclasses.MISSING, **constraints: Any) -> Any:
     """A dataclass field carrying validation constraints in its metadata."""
     if default is dataclasses.MISSING:

@@ -40,18 +40,12 @@ OUTPUTS = ("income_per_capita_mean_yuan", "poverty_rate", "collective_income_per
 
 def evaluate(values: dict[str, float], overrides: Sequence[str], seed: int, last_years: int) -> dict[str, float]:
     """Run the model at one design point; outcomes averaged over the final years."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from coopsim.config import parse_config
+    from coopsim.compose import compose_config
     from coopsim.run import simulate
-    from coopsim.study import CONFIG_DIR  # the same composition as the other multi-run tools
 
     point = [f"{k}={v!r}" for k, v in values.items()]
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=[*overrides, *point, f"seed={seed}", "household_table=false",
-                                           "progress=never"])
-    year = simulate(parse_config(OmegaConf.to_container(cfg, resolve=True)))["region_year"]  # type: ignore[arg-type]
+    cfg = compose_config([*overrides, *point, f"seed={seed}", "household_table=false", "progress=never"])
+    year = simulate(cfg)["region_year"]
     final = year[year["year"] > year["year"].max() - last_years]
     return {k: float(final[k].mean()) for k in OUTPUTS}
 

@@ -13,75 +13,32 @@ the tier off in turn.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from joblib import Parallel, delayed
 
-from coopsim.config_tiers import FederationConfig, PlatformConfig
-
-#: Outcomes reported per variant, and whether higher is better.
-OUTCOMES = {
-    "income_per_capita_mean_yuan": True,
-    "poverty_headcount": False,
-    "gini": False,
-    "collective_income_per_village_yuan": True,
-    "thin_village_share": False,
-    "fiscal_cost_yuan": False,
-}
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-
-
-def levers(tier: str) -> list[str]:
-    """The boolean levers of a tier's federation and platform, as override keys."""
-    blocks: dict[str, list[tuple[str, Any]]] = {
-        "v2": [("federation", FederationConfig)],
-        "v3": [("federation", FederationConfig), ("platform", PlatformConfig)],
-    }
-    out = []
-    for block, cls in blocks.get(tier, []):
-        for field in dataclasses.fields(cls):
-            if field.type in ("bool", bool):
-                name = field.name
-                out.append(f"tier.{block}.{name}")
-    return out
+from coopsim.compose import compose_config
+from coopsim.config_tiers import tier_levers
+from coopsim.report import OUTCOMES, paired_differences, per_run_outcomes
+from coopsim.run import simulate, simulate_scenario
 
 
 def run_variant(label: str, overrides: Sequence[str], seed: int) -> pd.DataFrame:
-    """One run's ``region_year`` table, labelled with the variant and seed."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from coopsim.config import parse_config
-    from coopsim.run import simulate
-
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=[*overrides, f"seed={seed}", "household_table=false", "progress=never"])
-    tables = simulate(parse_config(OmegaConf.to_container(cfg, resolve=True)))  # type: ignore[arg-type]
-    year = tables["region_year"]
-    year.insert(0, "variant", label)
-    year.insert(1, "seed", seed)
-    return year
+    """One run's ``region_year`` table, labelled with its group (the variant), scenario and seed."""
+    cfg = compose_config([*overrides, f"seed={seed}", "household_table=false", "progress=never"])
+    year = simulate(cfg)["region_year"]
+    return year.assign(group=label, scenario=cfg.scenario, seed=seed)
 
 
 def run_shocked(tier: str, scenario: str, overrides: Sequence[str], seed: int) -> dict[str, pd.DataFrame]:
     """One tier under one scenario with its no-shock counterfactual: resilience and income response."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from coopsim.config import parse_config
-    from coopsim.run import simulate_scenario
-
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=[f"tier={tier}", f"scenario={scenario}", *overrides, f"seed={seed}",
-                                           "progress=never", "resilience=true"])
-    tables = simulate_scenario(parse_config(OmegaConf.to_container(cfg, resolve=True)))  # type: ignore[arg-type]
-    out = {k: tables[k].assign(tier=tier, scenario=scenario, seed=seed) for k in ("resilience", "income_response")}
-    return out
+    cfg = compose_config([f"tier={tier}", f"scenario={scenario}", *overrides, f"seed={seed}",
+                          "progress=never", "resilience=true"])
+    tables = simulate_scenario(cfg)
+    return {k: tables[k].assign(tier=tier, scenario=scenario, seed=seed) for k in ("resilience", "income_response")}
 
 
 def shock_figure(response: pd.DataFrame, path: Path, before: int = 12, after: int = 48) -> None:
@@ -133,27 +90,6 @@ def run_study(variants: dict[str, list[str]], seeds: Sequence[int], jobs: int) -
     return pd.concat(frames, ignore_index=True)
 
 
-def summarise(years: pd.DataFrame, last_years: int = 3) -> pd.DataFrame:
-    """Per variant and seed: each outcome averaged over the last ``last_years`` years."""
-    final = years[years["year"] > years["year"].max() - last_years]
-    return final.groupby(["variant", "seed"])[list(OUTCOMES)].mean().reset_index()
-
-
-def paired_effects(per_seed: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Mean, min and max over seeds of each variant's difference from ``reference``."""
-    ref = per_seed[per_seed["variant"] == reference].set_index("seed")[list(OUTCOMES)]
-    rows = []
-    for variant, group in per_seed.groupby("variant", sort=False):
-        if variant == reference:
-            continue
-        diff = group.set_index("seed")[list(OUTCOMES)] - ref
-        for outcome in OUTCOMES:
-            d = diff[outcome]
-            rows.append({"variant": variant, "outcome": outcome, "mean_difference": d.mean(),
-                         "min_difference": d.min(), "max_difference": d.max(), "seeds": int(d.count())})
-    return pd.DataFrame(rows)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-study", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -175,27 +111,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         reference = "none"
     else:
         base = [f"tier={args.tier}", *args.overrides]
-        variants = {args.tier: base, **{f"{lever.split('.')[-1]}=off": [*base, f"{lever}=false"]
-                                         for lever in levers(args.tier)}}
+        variants = {args.tier: base, **{f"{lever.split('.')[-1]}=off": [*base, f"tier.{lever}=false"]
+                                         for lever in tier_levers(args.tier)}}
         reference = args.tier
     start = time.perf_counter()
     years = run_study(variants, args.seeds, args.jobs)
-    per_seed = summarise(years, args.last_years)
-    effects = paired_effects(per_seed, reference)
+    per_seed = per_run_outcomes(years, args.last_years)
+    effects = paired_differences(per_seed, reference)
     out = args.out or Path("results") / "studies" / f"{args.kind}-{time.strftime('%Y-%m-%d_%H-%M-%S')}"
     out.mkdir(parents=True, exist_ok=True)
     years.to_parquet(out / "region_year.parquet", index=False)
     per_seed.to_csv(out / "per_seed.csv", index=False)
     effects.to_csv(out / "paired_effects.csv", index=False)
     pd.set_option("display.width", 200)
-    print(f"{len(years['variant'].unique())} variants x {len(args.seeds)} seeds in {time.perf_counter() - start:.0f} s; "
+    print(f"{len(years['group'].unique())} variants x {len(args.seeds)} seeds in {time.perf_counter() - start:.0f} s; "
           f"outcomes averaged over the last {args.last_years} years; every run's ledger balanced "
           f"(a run that fails the check stops the study); written to {out}")
-    print(per_seed.groupby("variant", sort=False)[list(OUTCOMES)].mean().round(4).to_string())
+    print(per_seed.groupby("group", sort=False)[list(OUTCOMES)].mean().round(4).to_string())
     print(f"\npaired differences from {reference} (mean [min, max] over seeds):")
     wide = effects.assign(cell=lambda d: d.apply(
-        lambda r: f"{r.mean_difference:.4g} [{r.min_difference:.3g}, {r.max_difference:.3g}]", axis=1))
-    print(wide.pivot(index="variant", columns="outcome", values="cell")[list(OUTCOMES)].to_string())
+        lambda r: f"{r.difference:.4g} [{r.min_difference:.3g}, {r.max_difference:.3g}]", axis=1))
+    print(wide.pivot(index="group", columns="outcome", values="cell")[list(OUTCOMES)].to_string())
 
 
 def shock_study(args: argparse.Namespace) -> None:

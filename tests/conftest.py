@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 
-from coopsim.config import RunConfig, parse_config
+from coopsim.compose import compose_config
+from coopsim.compose import compose_dict as _compose_dict
+from coopsim.config import RunConfig
 from coopsim.run import simulate
-
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
 def compose_dict(*overrides: str) -> dict[str, Any]:
     """The resolved config (without ``hydra``) that ``coopsim <overrides>`` would run."""
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    return _compose_dict(overrides)
 
 
 def run_config(*overrides: str) -> RunConfig:
-    return parse_config(compose_dict(*overrides))
+    return compose_config(overrides)
 
 
 _CACHE: dict[tuple[str, ...], dict[str, pd.DataFrame]] = {}

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from coopsim.study import OUTCOMES, levers, paired_effects, run_study, summarise
+from coopsim.config_tiers import tier_levers
+from coopsim.report import OUTCOMES, paired_differences, per_run_outcomes
+from coopsim.study import run_study
+
+
+def levers(tier: str) -> list[str]:
+    return [f"tier.{lever}" for lever in tier_levers(tier)]
 
 
 def test_levers_of_each_tier() -> None:
@@ -18,14 +24,14 @@ def test_levers_of_each_tier() -> None:
 
 def test_paired_effects_hand_computed() -> None:
     rows = []
-    for variant, seed, income in [("ref", 1, 100.0), ("ref", 2, 200.0), ("x", 1, 110.0), ("x", 2, 190.0)]:
-        rows.append({"variant": variant, "seed": seed, **dict.fromkeys(OUTCOMES, 0.0),
+    for group, seed, income in [("ref", 1, 100.0), ("ref", 2, 200.0), ("x", 1, 110.0), ("x", 2, 190.0)]:
+        rows.append({"scenario": "baseline", "group": group, "seed": seed, **dict.fromkeys(OUTCOMES, 0.0),
                      "income_per_capita_mean_yuan": income})
-    effects = paired_effects(pd.DataFrame(rows), "ref").set_index("outcome")
+    effects = paired_differences(pd.DataFrame(rows), "ref").set_index("outcome")
     # seed 1: +10, seed 2: -10 -> mean 0, min -10, max +10
-    assert effects.loc["income_per_capita_mean_yuan", ["mean_difference", "min_difference", "max_difference"]
+    assert effects.loc["income_per_capita_mean_yuan", ["difference", "min_difference", "max_difference"]
                        ].tolist() == [0.0, -10.0, 10.0]
-    assert effects.loc["gini", "mean_difference"] == 0.0
+    assert effects.loc["gini", "difference"] == 0.0
 
 
 @pytest.mark.parametrize("tier", ["v2"])
@@ -33,10 +39,10 @@ def test_switching_marketing_off_changes_outcomes_on_the_same_seed(tier: str) ->
     years = run_study({"on": [f"tier={tier}", "region=tiny", "years=5"],
                        "off": [f"tier={tier}", "region=tiny", "years=5", "tier.federation.marketing=false"]},
                       seeds=[3], jobs=1)
-    per_seed = summarise(years, last_years=2)
-    effects = paired_effects(per_seed, "on").set_index("outcome")
-    assert effects.loc["income_per_capita_mean_yuan", "mean_difference"] != 0
+    per_seed = per_run_outcomes(years, last_years=2)
+    effects = paired_differences(per_seed, "on").set_index("outcome")
+    assert effects.loc["income_per_capita_mean_yuan", "difference"] != 0
     # the same seed: identical years 2017-2019, before the federations start in 2020
     early = years[years["year"] < 2020]
-    on, off = (early[early["variant"] == v].drop(columns="variant").reset_index(drop=True) for v in ("on", "off"))
+    on, off = (early[early["group"] == v].drop(columns="group").reset_index(drop=True) for v in ("on", "off"))
     pd.testing.assert_frame_equal(on, off)
