@@ -91,7 +91,7 @@ class VillageCooperatives:
         self.collective_income_fen = np.zeros(v, dtype=np.int64)
         self.collective_income_last_fen = np.zeros(v, dtype=np.int64)
         self.household_fraction: np.ndarray | None = None
-        self.planner: TownshipFederations | None = None  # set when a federation plans industries
+        self.federation: TownshipFederations | None = None  # the township federation, whose front-end contract plans industries
         self.dividends_fen = np.zeros(v, dtype=np.int64)
 
     # -- land and founding ------------------------------------------------
@@ -116,7 +116,7 @@ class VillageCooperatives:
             own[self.industry[v]] = land_mu
         planted = m.planted_mu[town] - own + land_mu
         reach, margin, uplift = 1.0, cfg.sales_margin, cfg.scale_yield_uplift
-        fed = self.planner
+        fed = self.federation
         if fed is not None and fed.active[town] and not fed.failed[town]:
             # the federation plans with the whole township's plantings and its bulk market
             if fed.cfg.marketing:
@@ -139,7 +139,7 @@ class VillageCooperatives:
         Under a working federation that plans (front-end contract), nobody
         herds and the plan follows expected returns closely.
         """
-        fed, town = self.planner, self.world.village_township[v]
+        fed, town = self.federation, self.world.village_township[v]
         if fed is not None and fed.cfg.planning and fed.active[town] and not fed.failed[town]:
             return 0.0, fed.cfg.planning_temperature
         return self.cfg.herding, self.cfg.choice_temperature
@@ -169,7 +169,7 @@ class VillageCooperatives:
         sh = self.cfg.shareholding
         village_value = sh.collective_assets_yuan + float(hh.share_value_fen[sl].sum()) / 100
         investment = int(to_fen(sh.capable_person_share / (1 - sh.capable_person_share) * village_value))
-        self.ledger.pay("investors", ("cooperative", v), investment, "coop_capable_investment")
+        self.ledger.pay("capable_persons", ("cooperative", v), investment, "coop_capable_investment")
 
     def join(self, joining: np.ndarray, hh: Households) -> int:
         """Enrol the households flagged in ``joining``; they put in land and cash shares."""
@@ -308,7 +308,7 @@ class VillageCooperatives:
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
         to_managers = np.zeros(hh.n, dtype=np.int64)
         to_collective = np.zeros(v_n, dtype=np.int64)
-        to_investors = np.zeros(v_n, dtype=np.int64)
+        to_capable_persons = np.zeros(v_n, dtype=np.int64)
         guaranteed_fen = int(to_fen(d.guaranteed_dividend_yuan))
         for v in np.flatnonzero(self.founded):
             sl = w.households_of(int(v))
@@ -325,7 +325,7 @@ class VillageCooperatives:
                                       self.household_fraction[members]))
             parts = allocate(split.dividends, weights)
             to_collective[v] = parts[0] + split.collective
-            to_investors[v] = parts[1]
+            to_capable_persons[v] = parts[1]
             to_hh_dividend[members] = parts[2:]
             managers = np.flatnonzero(hh.cadre[sl]) + lo
             to_managers[managers] = allocate(split.managers, np.ones(len(managers)))
@@ -334,7 +334,7 @@ class VillageCooperatives:
         led.between_blocks("cooperative", "household", starts, to_hh_dividend, "coop_dividend")
         led.between_blocks("cooperative", "household", starts, to_managers, "coop_manager_share")
         led.parallel("cooperative", "collective", to_collective, "coop_collective_share")
-        led.collect_block("cooperative", "investors", to_investors, "coop_capable_dividend")
+        led.collect_block("cooperative", "capable_persons", to_capable_persons, "coop_capable_dividend")
         hh.earn("dividends", to_hh_guaranteed + to_hh_dividend)
         hh.earn("wages", to_managers)
         self.dividends_fen = segment_sums(to_hh_guaranteed + to_hh_dividend, starts)

@@ -42,7 +42,7 @@ from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.shocks import city_conditions, price_multiplier
 from coopsim.world import World, build_world
 
-OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "investors")
+OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "capable_persons")
 
 
 class Economy:
@@ -89,7 +89,7 @@ class Economy:
             self.fed = TownshipFederations(tier.federation, self._month_of(tier.federation.start_year,
                                            tier.federation.start_month), self.world, self.market, self.ledger)
             assert self.coops is not None
-            self.coops.planner = self.fed
+            self.coops.federation = self.fed
         if tier.platform is not None:
             self.plat = CountyPlatforms(tier.platform, self._month_of(tier.platform.start_year,
                                         tier.platform.start_month), self.world, self.ledger)
@@ -283,9 +283,10 @@ class Economy:
     def spending(self, t: int) -> None:
         """Households spend on living; money leaves the region to the market."""
         cfg, led = self.cfg.households, self.ledger
-        spend = to_fen(spending_yuan(led.block("household") / 100.0, self.hh.members,
+        balance = led.block("household")
+        spend = to_fen(spending_yuan(balance / 100.0, self.hh.members,
                                      cfg.subsistence_yuan_month_per_person, cfg.spending_share_of_savings))
-        led.collect_block("household", "market", np.minimum(spend, led.block("household")), "consumption")
+        led.collect_block("household", "market", np.minimum(spend, balance), "consumption")
 
     def year_end(self, year: int) -> None:
         """December: cooperatives distribute; the collective pays and spends."""
