@@ -53,6 +53,8 @@ def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     data = OmegaConf.to_container(cfg, resolve=True)
     _name_scenario(data)
+    if isinstance(data, dict) and data.get("threads") == 0 and HydraConfig.get().mode == RunMode.MULTIRUN:
+        data["threads"] = 1  # a sweep's jobs already share the cores
     try:
         meta = run_to_directory(data, out_dir)  # type: ignore[arg-type]
     except ConfigError as err:

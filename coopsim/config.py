@@ -36,15 +36,25 @@ class RegionConfig:
     """Administrative size of the simulated region (county -> township -> village)."""
 
     name: str = spec()
-    counties: int = spec(min=1)
-    townships_per_county: int = spec(min=1)
+    townships: tuple[int, ...] = spec()  # townships in each county, one entry per county
     villages: int = spec(min=1)
     households: int = spec(min=1)
     village_size_sigma: float = spec(min=0.0, max=2.0)
     neighbours_per_village: int = spec(min=0)
+    county_names: tuple[str, ...] = spec(default=())  # optional, one per county (for tables and reports)
+
+    @property
+    def counties(self) -> int:
+        """Number of county-level units."""
+        return len(self.townships)
 
     def check(self, path: str) -> None:
-        townships = self.counties * self.townships_per_county
+        if not self.townships or min(self.townships) < 1:
+            fail(f"{path}.townships", list(self.townships), "must list at least one county, each with >= 1 township")
+        if self.county_names and len(self.county_names) != self.counties:
+            fail(f"{path}.county_names", list(self.county_names),
+                 f"must name every county: {self.counties} names (one per entry of {path}.townships) or none")
+        townships = sum(self.townships)
         if self.villages < townships:
             fail(f"{path}.villages", self.villages, f"must be >= the number of townships ({townships})")
         if self.households < 10 * self.villages:
@@ -172,6 +182,8 @@ class RunConfig:
     ablate: str = "none"
     shocks: tuple[tuple[str, Shock], ...] = ()
     resilience: bool = True
+    engine: str = spec(default="fast", choices=("fast", "agents"))
+    threads: int = spec(default=0, min=0, max=64)  # fast engine; 0 = one per core (at most 4)
 
     @property
     def scenario(self) -> str:

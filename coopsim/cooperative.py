@@ -8,13 +8,14 @@ processes. Money moves only through the ledger.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from coopsim.config import CooperativeConfig
-from coopsim.households import Households
-from coopsim.ledger import Ledger, allocate, segment_sums, to_fen
+from coopsim.households import MAX_WORKERS, Households
+from coopsim.ledger import Ledger, allocate, segment_sums, split_equally, to_fen
 from coopsim.market import Market
 from coopsim.rules.distribution import split_surplus
 from coopsim.rules.prices import local_price_factor
@@ -66,6 +67,32 @@ def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, her
     return min(int(np.searchsorted(np.cumsum(p), u_pick, side="right")), len(p) - 1)
 
 
+class HouseholdPay(NamedTuple):
+    """What the month's cooperatives owe their member households.
+
+    A member household's days and wages depend only on its village and its
+    workers at home (0..MAX_WORKERS), so they are tables of shape
+    (villages, MAX_WORKERS + 1); its land rent is its own
+    (:attr:`VillageCooperatives.rent_fen`), times ``ratio`` where its
+    cooperative cannot pay everything. The households collect them in their
+    own step; the sums by village are what the cooperatives pay out.
+    """
+
+    days: np.ndarray
+    wages: np.ndarray
+    wages_by_village: np.ndarray
+    ratio: np.ndarray
+    rent_by_village: np.ndarray
+
+    def rent_of(self, rent_fen: np.ndarray, village: np.ndarray) -> np.ndarray:
+        """The rent actually paid to households whose full rent is ``rent_fen``."""
+        r = self.ratio[village]
+        short = r < 1.0
+        if not short.any():
+            return rent_fen
+        return np.where(short, np.floor(rent_fen * r).astype(np.int64), rent_fen)
+
+
 class VillageCooperatives:
     """The village cooperatives of a region, one row per village."""
 
@@ -93,12 +120,37 @@ class VillageCooperatives:
         self.household_fraction: np.ndarray | None = None
         self.federation: TownshipFederations | None = None  # the township federation, whose front-end contract plans industries
         self.dividends_fen = np.zeros(v, dtype=np.int64)
+        #: Each household's monthly land rent from its cooperative (fen), set when it joins.
+        self.rent_fen = np.zeros(world.n_households, dtype=np.int64)
+        #: Counts changes of membership or founding; what depends on them is cached against it.
+        self.membership_version = 0
+        self._lock = threading.Lock()
+        self._land: tuple[int, np.ndarray] = (-1, np.zeros(v))
+        self._rent: tuple[int, np.ndarray] = (-1, np.zeros(v, dtype=np.int64))
+        self._members: tuple[int, np.ndarray] = (-1, np.zeros(v, dtype=np.int64))
+        #: (villages, MAX_WORKERS + 1) member households by workers at home, counted when hiring.
+        self.members_at_home = np.zeros((v, MAX_WORKERS + 1), dtype=np.int64)
+
+    def members_by_village(self, hh: Households) -> np.ndarray:
+        """Member households of each cooperative (read-only)."""
+        if self._members[0] != self.membership_version:
+            counts = np.add.reduceat(hh.coop_member.view(np.int8), self.world.village_starts, dtype=np.int64)
+            self._members = (self.membership_version, counts)
+        return self._members[1]
+
+    def rent_by_village(self, hh: Households) -> np.ndarray:
+        """Each cooperative's monthly land rent bill (fen; read-only)."""
+        if self._rent[0] != self.membership_version:
+            self._rent = (self.membership_version, segment_sums(self.rent_fen, self.world.village_starts))
+        return self._rent[1]
 
     # -- land and founding ------------------------------------------------
     def land_mu(self, hh: Households) -> np.ndarray:
-        """Land farmed by each cooperative: members' land put in plus collective land."""
-        members_land = np.bincount(hh.village, weights=hh.land_in_coop_mu, minlength=self.world.n_villages)
-        return np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0)
+        """Land farmed by each cooperative: members' land put in plus collective land (read-only)."""
+        if self._land[0] != self.membership_version:
+            members_land = np.bincount(hh.village, weights=hh.land_in_coop_mu, minlength=self.world.n_villages)
+            self._land = (self.membership_version, np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0))
+        return self._land[1]
 
     def expected_net_per_mu(self, v: int, t: int, land_mu: float) -> np.ndarray:
         """Net yuan per mu and year that village ``v`` expects from each candidate industry.
@@ -152,9 +204,7 @@ class VillageCooperatives:
         households join at once; the state pays the startup grant.
         """
         sl = self.world.households_of(v)
-        founders = np.zeros(hh.n, dtype=bool)
-        founders[sl] = hh.registered_poor[sl] | hh.cadre[sl]
-        self.join(founders, hh)
+        self.join(np.flatnonzero(hh.registered_poor[sl] | hh.cadre[sl]) + sl.start, hh)
         land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
         nb = self.world.neighbours[v]
         neighbour_choices = self.industry[nb[self.founded[nb]]]
@@ -163,6 +213,7 @@ class VillageCooperatives:
                                temperature, float(u[0]), float(u[1]))
         self.industry[v] = self.industries[pick]
         self.founded[v] = True
+        self.membership_version += 1
         self.founded_month[v] = self.planted_month[v] = t
         grant = int(to_fen(self.cfg.startup_grant_yuan))
         self.ledger.pay("state", ("cooperative", v), grant, "coop_startup_grant")
@@ -171,21 +222,23 @@ class VillageCooperatives:
         investment = int(to_fen(sh.capable_person_share / (1 - sh.capable_person_share) * village_value))
         self.ledger.pay("capable_persons", ("cooperative", v), investment, "coop_capable_investment")
 
-    def join(self, joining: np.ndarray, hh: Households) -> int:
-        """Enrol the households flagged in ``joining``; they put in land and cash shares."""
-        joining = joining & ~hh.coop_member
-        if not joining.any():
+    def join(self, rows: np.ndarray, hh: Households) -> int:
+        """Enrol the households of ``rows`` (row indices) that are not yet members;
+        they put in land and cash shares. Returns how many joined."""
+        rows = rows[~hh.coop_member[rows]]
+        if not rows.size:
             return 0
         m = self.cfg.membership
-        hh.coop_member |= joining
-        hh.land_in_coop_mu[joining] = m.land_put_in_share * hh.land_mu[joining]
-        balance = self.ledger.block("household")
-        cash = np.where(joining, np.minimum(to_fen(m.cash_share_yuan), balance), 0)
-        self.ledger.between_blocks("cooperative", "household", self.world.village_starts, cash,
-                                   "coop_cash_shares", to_members=False)
-        land_value = to_fen(hh.land_in_coop_mu * self.cfg.shareholding.land_share_value_yuan_per_mu)
-        hh.share_value_fen[joining] = cash[joining] + land_value[joining]
-        return int(joining.sum())
+        hh.coop_member[rows] = True
+        hh.land_in_coop_mu[rows] = m.land_put_in_share * hh.land_mu[rows]
+        cash = np.minimum(to_fen(m.cash_share_yuan), self.ledger.block("household", rows))
+        self.ledger.between_rows("household", rows, "cooperative", hh.village[rows], cash, "coop_cash_shares")
+        land_value = to_fen(hh.land_in_coop_mu[rows] * self.cfg.shareholding.land_share_value_yuan_per_mu)
+        hh.share_value_fen[rows] = cash + land_value
+        self.rent_fen[rows] = to_fen(hh.land_in_coop_mu[rows] * self.cfg.land_rent_yuan_per_mu / 12.0)
+        with self._lock:  # households of several blocks may join at once
+            self.membership_version += 1
+        return int(rows.size)
 
     def register_shares(self, hh: Households) -> None:
         """Recompute every cooperative's share register under the rules."""
@@ -202,25 +255,30 @@ class VillageCooperatives:
         self.household_fraction = frac
 
     # -- monthly book-keeping ------------------------------------------------
-    def pay_within_means(self, costs: dict[str, np.ndarray], wages: np.ndarray, rent: np.ndarray,
-                         limit_fen: np.ndarray, fund_room_fen: np.ndarray, hh: Households
-                         ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    def pay_within_means(self, costs: dict[str, np.ndarray], pay: HouseholdPay, limit_fen: np.ndarray,
+                         fund_room_fen: np.ndarray, hh: Households) -> tuple[dict[str, np.ndarray], HouseholdPay]:
         """Borrow what cash does not cover (federation fund first, then the bank
         up to ``limit_fen``); beyond that, pay everything pro rata.
 
         Returns the amounts that will actually be paid.
         """
-        led, starts = self.ledger, self.world.village_starts
-        outgoing = sum(costs.values()) + segment_sums(wages, starts) + segment_sums(rent, starts)
+        led = self.ledger
+        outgoing = sum(costs.values()) + pay.wages_by_village + pay.rent_by_village
         cash = led.block("cooperative")
         bank_room = np.maximum(limit_fen - self.debt_fen, 0)
         ratio = np.minimum(np.divide(cash + fund_room_fen + bank_room, outgoing, out=np.ones(len(outgoing)),
                                      where=outgoing > 0), 1.0)
         if (ratio < 1).any():
             costs = {k: np.floor(x * ratio).astype(np.int64) for k, x in costs.items()}
-            wages = np.floor(wages * ratio[hh.village]).astype(np.int64)
-            rent = np.floor(rent * ratio[hh.village]).astype(np.int64)
-            paid = sum(costs.values()) + segment_sums(wages, starts) + segment_sums(rent, starts)
+            wages = np.floor(pay.wages * ratio[:, None]).astype(np.int64)
+            counts = self.members_at_home
+            scaled = pay._replace(ratio=ratio)
+            short_hh = np.flatnonzero((ratio < 1)[hh.village])
+            cut = self.rent_fen[short_hh] - scaled.rent_of(self.rent_fen[short_hh], hh.village[short_hh])
+            pay = scaled._replace(wages=wages, wages_by_village=(counts * wages).sum(axis=1),
+                                  rent_by_village=pay.rent_by_village
+                                  - np.bincount(hh.village[short_hh], weights=cut, minlength=len(ratio)).astype(np.int64))
+            paid = sum(costs.values()) + pay.wages_by_village + pay.rent_by_village
             self.unpaid_fen += outgoing - paid
             outgoing = paid
         short = np.maximum(outgoing - cash, 0)
@@ -232,7 +290,7 @@ class VillageCooperatives:
         from_bank = short - from_fund
         led.pay_block("bank", "cooperative", from_bank, "coop_loans")
         self.debt_fen += from_bank
-        return costs, wages, rent
+        return costs, pay
 
     def book_month(self, revenue: np.ndarray, public: np.ndarray, costs: dict[str, np.ndarray],
                    wages: np.ndarray, rent: np.ndarray) -> None:
@@ -304,32 +362,31 @@ class VillageCooperatives:
         joint = fed.invest_joint(surpluses, self.founded) if fed is not None else np.zeros(v_n, dtype=np.int64)
         surpluses -= joint
         cash = led.block("cooperative").copy()
-        to_hh_guaranteed = np.zeros(hh.n, dtype=np.int64)
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
-        to_managers = np.zeros(hh.n, dtype=np.int64)
         to_collective = np.zeros(v_n, dtype=np.int64)
         to_capable_persons = np.zeros(v_n, dtype=np.int64)
+        guaranteed, managers = np.zeros(v_n, dtype=np.int64), np.zeros(v_n, dtype=np.int64)
         guaranteed_fen = int(to_fen(d.guaranteed_dividend_yuan))
+        starts = w.village_starts
+        in_coop = hh.coop_member & self.founded[hh.village]
         for v in np.flatnonzero(self.founded):
             sl = w.households_of(int(v))
-            lo = sl.start
-            members = np.flatnonzero(hh.coop_member[sl]) + lo
+            members = np.flatnonzero(hh.coop_member[sl]) + sl.start
             surplus = int(surpluses[v])
             reserve = int(min(self.reserve_fen[v], cash[v] - surplus))
             split = split_surplus(surplus, reserve, len(members), guaranteed_fen, d.accumulation_share,
                                   d.members_share, d.collective_share, d.managers_share)
             drawn = max(split.guaranteed - (surplus - split.accumulation), 0)
             self.reserve_fen[v] += split.accumulation - drawn
-            to_hh_guaranteed[members] = allocate(split.guaranteed, np.ones(len(members)))
+            guaranteed[v], managers[v] = split.guaranteed, split.managers
             weights = np.concatenate(([self.collective_fraction[v], self.capable_fraction[v]],
                                       self.household_fraction[members]))
             parts = allocate(split.dividends, weights)
             to_collective[v] = parts[0] + split.collective
             to_capable_persons[v] = parts[1]
             to_hh_dividend[members] = parts[2:]
-            managers = np.flatnonzero(hh.cadre[sl]) + lo
-            to_managers[managers] = allocate(split.managers, np.ones(len(managers)))
-        starts = w.village_starts
+        to_hh_guaranteed = split_equally(guaranteed, in_coop, hh.village)
+        to_managers = split_equally(managers, hh.cadre & self.founded[hh.village], hh.village)
         led.between_blocks("cooperative", "household", starts, to_hh_guaranteed, "coop_guaranteed_dividend")
         led.between_blocks("cooperative", "household", starts, to_hh_dividend, "coop_dividend")
         led.between_blocks("cooperative", "household", starts, to_managers, "coop_manager_share")

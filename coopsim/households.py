@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coopsim.config import HouseholdsConfig, LabourConfig
+from coopsim.ledger import ALL, Rows
 from coopsim.world import World
 
-MAX_WORKERS = 4
+MAX_WORKERS = 4  # slots per household; :func:`count_slots` reads a row's four one-byte flags as one word
 
 # worker_status codes
 NO_WORKER, HOME, AWAY, FESTIVAL = 0, 1, 2, 3
@@ -59,6 +60,10 @@ class Households:
     income_month, income_year
         (n, len(INCOME_SOURCES)) int64 fen by channel; the month's and the
         year-to-date's.
+    home_workers, away_workers, festival_workers, at_home_workers
+        Each household's workers by status (int64; at home = home or home
+        for the festival), kept in step with ``worker_status`` by
+        :meth:`count_workers`.
     """
 
     village: np.ndarray
@@ -79,6 +84,10 @@ class Households:
     organised: np.ndarray = field(init=False)
     worker_destination: np.ndarray = field(init=False)
     worker_sector: np.ndarray = field(init=False)
+    home_workers: np.ndarray = field(init=False)
+    away_workers: np.ndarray = field(init=False)
+    festival_workers: np.ndarray = field(init=False)
+    at_home_workers: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.village)
@@ -90,22 +99,63 @@ class Households:
         self.share_value_fen = np.zeros(n, dtype=np.int64)
         self.income_month = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
         self.income_year = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
+        self.home_workers = np.zeros(n, dtype=np.int64)
+        self.away_workers = np.zeros(n, dtype=np.int64)
+        self.festival_workers = np.zeros(n, dtype=np.int64)
+        self.at_home_workers = np.zeros(n, dtype=np.int64)
+        self.count_workers()
 
     @property
     def n(self) -> int:
         return len(self.village)
 
-    def workers(self, status: int) -> np.ndarray:
-        """Number of each household's workers with the given status."""
-        return (self.worker_status == status).sum(axis=1, dtype=np.int64)
+    def count_workers(self, rows: Rows = ALL) -> None:
+        """Recount the ``rows``' workers by status after their ``worker_status`` changed."""
+        status = self.worker_status[rows]
+        for out, code in ((self.home_workers, HOME), (self.away_workers, AWAY), (self.festival_workers, FESTIVAL)):
+            out[rows] = count_slots(status == code)
+        self.at_home_workers[rows] = self.home_workers[rows] + self.festival_workers[rows]
 
-    def at_home(self) -> np.ndarray:
-        """Number of each household's workers at home (including those home for the festival)."""
-        return self.workers(HOME) + self.workers(FESTIVAL)
+    def workers(self, status: int, rows: slice = ALL) -> np.ndarray:
+        """Number of each household's workers with the given status (HOME, AWAY or FESTIVAL)."""
+        counts = {HOME: self.home_workers, AWAY: self.away_workers, FESTIVAL: self.festival_workers}[status]
+        return counts[rows]
 
-    def earn(self, source: str, amounts_fen: np.ndarray) -> None:
+    def at_home(self, rows: slice = ALL) -> np.ndarray:
+        """Number of each household's workers at home (including those home for the festival; read-only)."""
+        return self.at_home_workers[rows]
+
+    def earn(self, source: str, amounts_fen: np.ndarray, rows: Rows = ALL) -> None:
         """Book income (already paid through the ledger) to a channel."""
-        self.income_month[:, SOURCE[source]] += amounts_fen
+        self.income_month[rows, SOURCE[source]] += amounts_fen
+
+
+def count_slots(flags: np.ndarray) -> np.ndarray:
+    """Number of True slots in each row of an (n, MAX_WORKERS) bool array.
+
+    The four one-byte flags of a row are read as one 32-bit word and its set
+    bits counted: the same as ``flags.sum(axis=1)``, several times faster.
+    """
+    if flags.shape[1] != 4:
+        raise ValueError(f"count_slots reads rows of 4 one-byte slots, got {flags.shape[1]}")
+    words = np.ascontiguousarray(flags).view(np.uint32).reshape(-1)
+    return np.bitwise_count(words).astype(np.int64)
+
+
+def any_slot(flags: np.ndarray) -> np.ndarray:
+    """Whether any slot of each row of an (n, MAX_WORKERS) bool array is True."""
+    if flags.shape[1] != 4:
+        raise ValueError(f"any_slot reads rows of 4 one-byte slots, got {flags.shape[1]}")
+    return np.ascontiguousarray(flags).view(np.uint32).reshape(-1) != 0
+
+
+def sum_slots(values: np.ndarray) -> np.ndarray:
+    """Row sums of an (n, MAX_WORKERS) float array, added slot by slot in order
+    (the same result as ``values.sum(axis=1)``, without the slow short-axis reduction)."""
+    out = values[:, 0].copy()
+    for k in range(1, values.shape[1]):
+        out += values[:, k]
+    return out
 
 
 def _pick_cadres(world: World, poor: np.ndarray, per_village: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

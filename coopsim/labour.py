@@ -3,26 +3,45 @@ constraints, the Spring Festival, city shocks and remittances.
 
 Each working-age adult's slot holds a status (home, away, home for the
 festival), and for those away a destination and a sector. Every month two
-uniforms are drawn per slot from the ``migration`` stream whatever the state,
-so tiers and scenarios share them: ``u`` decides moves (leave, return,
-festival, job found, team placement) and ``v`` decides where (destination and
-sector).
+uniforms are drawn per slot whatever the state, so tiers and scenarios share
+them: ``u`` (``migration`` stream) decides moves (leave, return, festival,
+job found, team placement) and ``v`` (``destinations`` stream) decides where
+(destination and sector).
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from coopsim.config import LabourConfig
 from coopsim.config_scenario import SECTORS
-from coopsim.households import AWAY, FESTIVAL, HOME, Households
-from coopsim.rules.migration import Moves, chain_finding, destination_choice, leave_probability, migration_step
+from coopsim.households import AWAY, FESTIVAL, HOME, Households, any_slot, sum_slots
+from coopsim.ledger import ALL, Rows
+from coopsim.rules.migration import (
+    AFTER_FESTIVAL_MONTH,
+    FESTIVAL_MONTH,
+    chain_finding,
+    destination_choice,
+    leave_probability,
+    migration_step,
+)
 from coopsim.shocks import CityConditions
 from coopsim.world import World
 
+#: Above this share of a block's households that may move, the step takes the whole block (cheaper than gathering).
+DENSE_SHARE = 0.5
+
 
 class LabourMarket:
-    """Destination cities and the monthly migration step."""
+    """Destination cities and the monthly migration step.
+
+    Each month :meth:`open_month` draws the month's uniforms for every worker
+    slot and publishes each village's migrant ties; then :meth:`step` moves
+    the workers of a block of household rows (the whole region, a block of
+    villages or one household: the result is the same).
+    """
 
     def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions) -> None:
         self.cfg, self.world, self.conditions = cfg, world, conditions
@@ -32,44 +51,58 @@ class LabourMarket:
         self.job_finding = np.array([d.job_finding for d in dests])
         self.living_cost = np.array([d.living_cost_yuan_month for d in dests])
         self.sector_shares = np.array([d.sector_shares() for d in dests])
+        self.n_sectors = self.sector_shares.shape[1]
         self.departures = np.zeros(len(self.names), dtype=np.int64)
         self.job_losses = 0
+        self._lock = threading.Lock()
+        #: (villages, D) workers of each village away in each destination, kept up to date by :meth:`step`.
+        self.village_away = np.zeros((world.n_villages, len(self.names)), dtype=np.int64)
+        #: This month's moves: left, returned, home for the festival, back after it.
+        self.month_moves = np.zeros(4, dtype=np.int64)
+        self.u = self.v = np.zeros((0, 0))
+        self.village_ties = np.zeros((world.n_villages, len(self.names)))
 
     def base_wage(self, t: int) -> float:
         """The migrant reference wage in month ``t`` (before destination, sector, skill)."""
         return self.cfg.migrant_wage_yuan_month * (1.0 + self.cfg.migrant_wage_growth) ** (t // 12)
 
-    def slot_wage(self, t: int, hh: Households, export_uplift: float) -> np.ndarray:
-        """(n, W) monthly wage of each slot's job if it is away."""
-        d = np.maximum(hh.worker_destination, 0)
-        s = np.maximum(hh.worker_sector, 0)
-        factor = self.wage_multiplier[d] * self.conditions.wage_factor[t][d, s]
-        return self.base_wage(t) * hh.productivity[:, None] * factor * (1.0 + export_uplift * hh.organised)
+    def slot_wage(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
+        """(rows, W) monthly wage of each slot's job if it is away."""
+        d = np.maximum(hh.worker_destination[rows], 0)
+        s = np.maximum(hh.worker_sector[rows], 0)
+        factor = (self.wage_multiplier[:, None] * self.conditions.wage_factor[t]).ravel().take(d * self.n_sectors + s)
+        wage = self.base_wage(t) * hh.productivity[rows, None] * factor
+        if export_uplift:
+            wage = wage * (1.0 + export_uplift * hh.organised[rows])
+        return wage
 
-    def remittances_yuan(self, t: int, hh: Households, export_uplift: float) -> np.ndarray:
+    def remittances_yuan(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
         """What each household's migrants send home this month."""
-        away = hh.worker_status == AWAY
-        net = self.slot_wage(t, hh, export_uplift) - self.living_cost[np.maximum(hh.worker_destination, 0)]
-        return (np.where(away, np.maximum(net, 0.0), 0.0) * self.cfg.remittance_share).sum(axis=1)
+        net = self.slot_wage(t, hh, export_uplift, rows)
+        net -= self.living_cost.take(np.maximum(hh.worker_destination[rows], 0))
+        np.maximum(net, 0.0, out=net)
+        net *= hh.worker_status[rows] == AWAY
+        net *= self.cfg.remittance_share
+        return sum_slots(net)
 
-    def tie_shares_of(self, hh: Households, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), D) share of each household's village's migrants in each
-        destination, averaged with the neighbouring villages' shares."""
-        w = self.world
-        away = hh.worker_status == AWAY
+    def count_away(self, hh: Households) -> None:
+        """Recount :attr:`village_away` from the households' state."""
         d = len(self.names)
+        away = hh.worker_status == AWAY
         key = hh.village[:, None] * d + np.maximum(hh.worker_destination, 0)
-        counts = np.bincount(key[away], minlength=w.n_villages * d).reshape(w.n_villages, d)
-        share = counts / np.maximum(counts.sum(axis=1), 1)[:, None]
-        return (0.5 * (share + w.neighbour_mean(share)))[hh.village[rows]]
+        counts = np.bincount(key[away], minlength=self.world.n_villages * d)
+        self.village_away = counts.reshape(self.world.n_villages, d).astype(np.int64)
 
     def initial_destinations(self, hh: Households, rng: np.random.Generator) -> None:
         """Place the workers away at the start (no ties yet)."""
         v = rng.random(hh.worker_status.shape)
-        dest, sector = self._choose(v, np.zeros((hh.n, len(self.names))), 0)[:2]
-        away = hh.worker_status == AWAY
-        hh.worker_destination = np.where(away, dest, -1).astype(np.int8)
-        hh.worker_sector = np.where(away, sector, -1).astype(np.int8)
+        r, c = np.nonzero(hh.worker_status == AWAY)
+        # without ties every worker faces the same choice: one row of (zero) ties serves all
+        dest, sector = self._choose(v[r, c][:, None], np.zeros((1, len(self.names))), 0)[:2]
+        hh.worker_destination = np.full(hh.worker_status.shape, -1, dtype=np.int8)
+        hh.worker_sector = np.full(hh.worker_status.shape, -1, dtype=np.int8)
+        hh.worker_destination[r, c], hh.worker_sector[r, c] = dest[:, 0], sector[:, 0]
+        self.count_away(hh)
 
     def _choose(self, v: np.ndarray, ties: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         find = chain_finding(self.job_finding, ties, self.cfg.chain_strength)
@@ -78,51 +111,130 @@ class LabourMarket:
                                           self.cfg.chain_strength * ties)
         return dest, sector, np.take_along_axis(find, dest.astype(np.int64), axis=1)
 
-    def step(self, t: int, hh: Households, local_income: np.ndarray, reference_ratio: float,
-             u: np.ndarray, v: np.ndarray, teams: np.ndarray | None, team_share: float,
-             return_factor: float) -> tuple[Moves, np.ndarray]:
-        """One month of moves for every worker; returns the moves and the team placements (n, W)."""
+    def open_month(self, u: np.ndarray, v: np.ndarray) -> None:
+        """Publish the month's draws and each village's ties.
+
+        ``u`` and ``v`` are the month's two uniforms per worker slot (drawn
+        whatever its state, so tiers and scenarios share them): ``u`` decides
+        moves, ``v`` destinations. A village's ties are the share of its
+        migrants in each destination, averaged with its neighbours'.
+        """
+        self.u, self.v = u, v
+        share = self.village_away / np.maximum(self.village_away.sum(axis=1), 1)[:, None]
+        self.village_ties = 0.5 * (share + self.world.neighbour_mean(share))
+        self.month_moves[:] = 0
+
+    def step(self, t: int, hh: Households, rows: slice, local_income: np.ndarray, reference_ratio: float,
+             teams: np.ndarray | None, team_share: float, return_factor: float) -> tuple[np.ndarray, np.ndarray]:
+        """One month of moves for the workers of ``rows``.
+
+        ``local_income`` is the rows' local earnings per worker; ``teams``
+        whether each row's county has a labour export team. Only households
+        where some worker could move this month are worked through (the
+        others are left as they are, which is what the rules would do).
+        Returns those households' row indices and their team placements (k, W).
+        """
         cfg, cond = self.cfg, self.conditions
-        city = self.base_wage(t) * hh.productivity * float(cond.wage_factor[t].mean())
+        city = self.base_wage(t) * hh.productivity[rows] * float(cond.wage_factor[t].mean())
         p_leave = leave_probability(cfg.leave_probability, cfg.wage_gap_elasticity, city, local_income,
                                     reference_ratio)
-        dependants = hh.members > hh.working_age
+        dependants = hh.members[rows] > hh.working_age[rows]
         p_leave = np.where(dependants, p_leave * cfg.family_factor, p_leave)
+        may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave, return_factor)
+        sub: slice | np.ndarray = np.flatnonzero(may_move)
+        idx = sub + rows.start
+        if not idx.size:
+            return idx, np.zeros((0, hh.worker_status.shape[1]), dtype=bool)
+        sel: slice | np.ndarray = idx
+        if idx.size > DENSE_SHARE * may_move.size:  # most households move (festival months): take them all
+            sub, sel, idx = slice(None), rows, np.arange(rows.start, rows.stop)
+        u, v, before = self.u[sel].astype(np.float64), self.v[sel].astype(np.float64), hh.worker_status[sel]
+        p_leave, dependants = p_leave[sub], dependants[sub]
         # Only slots that could leave this month (u below the upper bound p_leave)
         # need a destination: the result is the same as choosing for every slot.
-        dest = np.zeros(hh.worker_status.shape, dtype=np.int8)
+        dest = np.zeros(before.shape, dtype=np.int8)
         sector = np.zeros_like(dest)
-        find = np.ones(hh.worker_status.shape)
-        rows, cols = np.nonzero((hh.worker_status == HOME) & (u < p_leave[:, None]))
-        if rows.size:
-            ties = self.tie_shares_of(hh, rows)
-            d, s, f = self._choose(v[rows, cols][:, None], ties, t)
-            dest[rows, cols], sector[rows, cols], find[rows, cols] = d[:, 0], s[:, 0], f[:, 0]
-        team = np.zeros(hh.worker_status.shape, dtype=bool) if teams is None else teams[:, None] & np.ones_like(find, bool)
+        find = np.ones(before.shape)
+        r, c = np.nonzero((before == HOME) & (u < p_leave[:, None]))
+        if r.size:
+            d, s, f = self._choose(v[r, c][:, None], self.village_ties[hh.village[idx[r]]], t)
+            dest[r, c], sector[r, c], find[r, c] = d[:, 0], s[:, 0], f[:, 0]
+        team = np.zeros(before.shape, dtype=bool) if teams is None else np.repeat(teams[sub][:, None], before.shape[1], 1)
         # A team always finds its members a job; others leave only if they find one.
         p_slot = p_leave[:, None] * np.where(team, 1.0, find)
-        d_now, s_now = np.maximum(hh.worker_destination, 0), np.maximum(hh.worker_sector, 0)
-        p_return = cfg.return_probability * np.where(hh.organised, return_factor, 1.0) + cond.job_loss[t][d_now, s_now]
-        moves = migration_step(hh.worker_status, u, t % 12 + 1, p_slot, np.minimum(p_return, 1.0),
-                               cfg.festival_home_probability, cfg.festival_stay_probability,
-                               bool(cond.travel_stop[t]))
-        status = _keep_a_carer(hh.worker_status, moves.status, dependants)
-        left = (hh.worker_status == HOME) & (status == AWAY)
-        came_back = (hh.worker_status == AWAY) & (status == HOME)
-        self.job_losses += int((came_back & (u >= cfg.return_probability)).sum())
+        p_return = self._return_probability(t, hh, sel, return_factor)
+        moves = migration_step(before, u, t % 12 + 1, p_slot, p_return, cfg.festival_home_probability,
+                               cfg.festival_stay_probability, bool(cond.travel_stop[t]))
+        status = _keep_a_carer(before, moves.status, dependants)
+        left = (before == HOME) & (status == AWAY)
+        came_back = (before == AWAY) & (status == HOME)
+        job_losses = int((came_back & (u >= cfg.return_probability)).sum())
         placed = left & team & (u < p_slot * team_share)
-        hh.worker_destination = np.where(left, dest, np.where(status == HOME, -1, hh.worker_destination)).astype(np.int8)
-        hh.worker_sector = np.where(left, sector, np.where(status == HOME, -1, hh.worker_sector)).astype(np.int8)
-        hh.organised = (hh.organised | placed) & (status != HOME)
-        self.departures += np.bincount(hh.worker_destination[left].astype(np.int64), minlength=len(self.names))
-        hh.worker_status = status
-        moves = moves._replace(status=status, left=int(left.sum()))
-        return moves, placed
+        away_change = self._away_change(hh, sel, before, status, dest)
+        at_home = status == HOME
+        r, c = np.nonzero(left)
+        hh.worker_destination[idx[r], c], hh.worker_sector[idx[r], c] = dest[r, c], sector[r, c]
+        r, c = np.nonzero(at_home & (before != HOME))
+        hh.worker_destination[idx[r], c] = hh.worker_sector[idx[r], c] = -1
+        hh.organised[sel] = (hh.organised[sel] | placed) & ~at_home
+        departed = np.bincount(dest[left].astype(np.int64), minlength=len(self.names))
+        hh.worker_status[sel] = status
+        hh.count_workers(sel)
+        with self._lock:  # blocks of households may step on several threads
+            self.job_losses += job_losses
+            self.departures += departed
+            self.village_away += away_change
+            self.month_moves += (int(left.sum()), moves.returned, moves.festival_home, moves.festival_back)
+        return idx, placed
 
-    def stock(self, hh: Households) -> np.ndarray:
+    def _may_move(self, t: int, status: np.ndarray, u: np.ndarray, p_leave: np.ndarray,
+                  return_factor: float) -> np.ndarray:
+        """Households with a worker who could move this month (a superset of those who will).
+
+        Chances are compared in double precision (``np.float64``), as in the rules themselves.
+        """
+        cfg, month, stop = self.cfg, t % 12 + 1, bool(self.conditions.travel_stop[t])
+        slots = np.zeros(status.shape, dtype=bool)
+        if month == FESTIVAL_MONTH and not stop:
+            slots |= (status == AWAY) & (u < np.float64(cfg.festival_home_probability))
+        if month >= AFTER_FESTIVAL_MONTH:
+            p_return = np.float64(cfg.return_probability * max(return_factor, 1.0)
+                                  + float(self.conditions.job_loss[t].max()))
+            slots |= (status == AWAY) & (u < p_return)
+            if not stop:
+                slots |= ((status == HOME) & (u < p_leave[:, None])) | (status == FESTIVAL)
+        return any_slot(slots)
+
+    def _return_probability(self, t: int, hh: Households, rows: Rows, return_factor: float) -> float | np.ndarray:
+        """Chance that each slot's worker comes home: the base rate (changed for
+        team members) plus the job loss of its destination and sector."""
+        cfg, loss = self.cfg, self.conditions.job_loss[t]
+        p: float | np.ndarray = cfg.return_probability
+        if return_factor != 1.0:
+            p = cfg.return_probability * np.where(hh.organised[rows], return_factor, 1.0)
+        if loss.any():
+            d, s = np.maximum(hh.worker_destination[rows], 0), np.maximum(hh.worker_sector[rows], 0)
+            p = p + loss[d, s]
+        return np.minimum(p, 1.0)
+
+    def _away_change(self, hh: Households, rows: Rows, before: np.ndarray, after: np.ndarray,
+                     new_dest: np.ndarray) -> np.ndarray:
+        """The change in :attr:`village_away` from the rows' moves."""
+        was, now = before == AWAY, after == AWAY
+        r, c = np.nonzero(was != now)
+        if not r.size:
+            return np.zeros_like(self.village_away)
+        arriving = now[r, c]
+        # a worker arriving in a city from home goes to the new destination; one back from the festival to the old
+        dest = np.where(arriving & (before[r, c] == HOME), new_dest[r, c], hh.worker_destination[rows][r, c])
+        d = len(self.names)
+        change = np.bincount(hh.village[rows][r] * d + dest, weights=np.where(arriving, 1.0, -1.0),
+                             minlength=self.village_away.size)
+        return change.astype(np.int64).reshape(self.village_away.shape)
+
+    def stock(self) -> np.ndarray:
         """Workers away in each destination (D,)."""
-        away = hh.worker_status == AWAY
-        return np.bincount(hh.worker_destination[away].astype(np.int64), minlength=len(self.names))
+        return self.village_away.sum(axis=0)
 
 
 def _keep_a_carer(before: np.ndarray, after: np.ndarray, dependants: np.ndarray) -> np.ndarray:

@@ -14,10 +14,17 @@ recorded inflows less its outflows.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import TypeAlias
 
 import numpy as np
+
+#: Which accounts of a block an operation touches: a slice of rows (e.g. one
+#: village's households, or one household) or an array of row indices.
+Rows: TypeAlias = "slice | np.ndarray"
+ALL = slice(None)
 
 FEN_PER_YUAN = 100
 
@@ -28,8 +35,13 @@ class LedgerError(RuntimeError):
 
 def to_fen(yuan: np.ndarray | float) -> np.ndarray:
     """Round yuan amounts to whole fen (int64), half away from zero."""
-    arr = np.asarray(yuan, dtype=np.float64) * FEN_PER_YUAN
-    return (np.sign(arr) * np.floor(np.abs(arr) + 0.5)).astype(np.int64)
+    arr = np.multiply(yuan, float(FEN_PER_YUAN), dtype=np.float64)
+    if arr.ndim == 0:
+        return np.int64(np.copysign(np.floor(abs(float(arr)) + 0.5), arr))  # type: ignore[return-value]
+    out = np.abs(arr)
+    out += 0.5
+    np.floor(out, out=out)
+    return np.copysign(out, arr, out=out).astype(np.int64)
 
 
 def allocate(total_fen: int, weights: np.ndarray) -> np.ndarray:
@@ -61,9 +73,45 @@ def allocate(total_fen: int, weights: np.ndarray) -> np.ndarray:
     parts = np.floor(exact).astype(np.int64)
     short = int(total_fen - parts.sum())
     if short > 0:
-        order = np.argsort(-(exact - parts), kind="stable")
-        parts[order[:short]] += 1
+        parts.reshape(-1)[_largest_first(np.ravel(exact - parts), short)] += 1
     return parts
+
+
+def split_equally(totals_fen: np.ndarray, flags: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Split each group's total equally among its flagged rows, to the fen.
+
+    ``group`` is each row's group, non-decreasing (e.g. households by
+    village). Each flagged row gets ``total // k`` and the first
+    ``total % k`` flagged rows of the group one fen more: the same as
+    :func:`allocate` with equal weights, for every group at once.
+
+    >>> split_equally(np.array([10, 3]), np.array([True, True, True, False, True, True]),
+    ...               np.array([0, 0, 0, 1, 1, 1])).tolist()
+    [4, 3, 3, 0, 2, 1]
+    """
+    totals = np.asarray(totals_fen, dtype=np.int64)
+    rows = np.flatnonzero(flags)
+    g = np.asarray(group)[rows]
+    counts = np.bincount(g, minlength=len(totals))
+    if np.any((counts == 0) & (totals > 0)):
+        bad = int(np.flatnonzero((counts == 0) & (totals > 0))[0])
+        raise ValueError(f"split_equally: group {bad} has {int(totals[bad])} fen to split and no members")
+    share, rest = np.divmod(totals, np.maximum(counts, 1))
+    rank = np.arange(rows.size) - np.searchsorted(g, g, side="left")  # place among the group's flagged rows
+    out = np.zeros(len(flags), dtype=np.int64)
+    out[rows] = share[g] + (rank < rest[g])
+    return out
+
+
+def _largest_first(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest values, ties going to the lower index: the
+    first ``k`` of a stable descending sort, found in linear time."""
+    if k >= values.size:
+        return np.arange(values.size)
+    threshold = np.partition(values, values.size - k)[values.size - k]
+    above = np.flatnonzero(values > threshold)
+    at = np.flatnonzero(values == threshold)[: k - above.size]
+    return np.concatenate((above, at))
 
 
 def segment_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -78,6 +126,9 @@ def segment_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 class Ledger:
     """Balances of all accounts of a run, in int64 fen.
+
+    Posting is thread-safe for callers that touch disjoint rows of a block
+    (outside accounts and the flow totals are updated under a lock).
 
     Parameters
     ----------
@@ -100,15 +151,19 @@ class Ledger:
         self._opening = self.balances.copy()
         self._flows: dict[tuple[str, str, str], int] = defaultdict(int)
         self._period: dict[tuple[str, str, str], int] = defaultdict(int)
+        # Households may be stepped on several threads at once (disjoint rows of
+        # their block); what several of them share is changed under this lock.
+        self._lock = threading.Lock()
 
     # -- access ---------------------------------------------------------
     def balance(self, name: str) -> int:
         """Balance of an outside account."""
         return int(self.balances[self._index[name]])
 
-    def block(self, name: str) -> np.ndarray:
-        """A copy of a block's balances (a snapshot: later transfers do not change it)."""
-        return self.balances[self._blocks[name]].copy()
+    def block(self, name: str, rows: Rows = ALL) -> np.ndarray:
+        """A copy of a block's balances, or of some of its ``rows`` (a snapshot:
+        later transfers do not change it)."""
+        return self.balances[self._blocks[name]][rows].copy()
 
     # -- posting ----------------------------------------------------------
     @staticmethod
@@ -121,8 +176,13 @@ class Ledger:
         return arr
 
     def _record(self, kind: str, payer: str, payee: str, total: int) -> None:
-        self._flows[(kind, payer, payee)] += total
-        self._period[(kind, payer, payee)] += total
+        with self._lock:
+            self._flows[(kind, payer, payee)] += total
+            self._period[(kind, payer, payee)] += total
+
+    def _outside(self, name: str, change: int) -> None:
+        with self._lock:
+            self.balances[self._index[name]] += change
 
     def _slot(self, account: str | tuple[str, int]) -> tuple[int, str]:
         if isinstance(account, tuple):
@@ -146,45 +206,80 @@ class Ledger:
         self.balances[j] += amount
         self._record(kind, g_payer, g_payee, amount)
 
-    def pay_block(self, payer: str, payee_block: str, amounts: np.ndarray, kind: str) -> int:
-        """Pay each account of ``payee_block`` from outside account ``payer``."""
+    def pay_block(self, payer: str, payee_block: str, amounts: np.ndarray, kind: str, rows: Rows = ALL) -> int:
+        """Pay each account of ``payee_block`` (or each of its ``rows``) from outside account ``payer``."""
         arr = self._amounts(amounts, kind)
         total = int(arr.sum())
-        self.balances[self._blocks[payee_block]] += arr
-        self.balances[self._index[payer]] -= total
+        self.balances[self._blocks[payee_block]][rows] += arr
+        self._outside(payer, -total)
         self._record(kind, payer, payee_block, total)
         return total
 
-    def collect_block(self, payer_block: str, payee: str, amounts: np.ndarray, kind: str) -> int:
-        """Each account of ``payer_block`` pays outside account ``payee``."""
+    def collect_block(self, payer_block: str, payee: str, amounts: np.ndarray, kind: str, rows: Rows = ALL) -> int:
+        """Each account of ``payer_block`` (or each of its ``rows``) pays outside account ``payee``."""
         arr = self._amounts(amounts, kind)
         total = int(arr.sum())
-        self.balances[self._blocks[payer_block]] -= arr
-        self.balances[self._index[payee]] += total
+        self.balances[self._blocks[payer_block]][rows] -= arr
+        self._outside(payee, total)
         self._record(kind, payer_block, payee, total)
         return total
 
     def between_blocks(
         self, group_block: str, member_block: str, starts: np.ndarray, amounts: np.ndarray, kind: str,
-        to_members: bool = True,
+        to_members: bool = True, per_group: np.ndarray | None = None,
     ) -> int:
         """Transfers between a group account and each of its members' accounts.
 
         ``member_block`` is ordered by group, group ``g``'s members being the
         contiguous rows from ``starts[g]`` (e.g. households by village).
         With ``to_members`` each group pays its members ``amounts`` (one per
-        member); otherwise each member pays its group.
+        member); otherwise each member pays its group. ``per_group``: the
+        amounts' sums by group, when the caller has them already.
         """
         arr = self._amounts(amounts, kind)
-        per_group = segment_sums(arr, starts)
-        sign = 1 if to_members else -1
-        self.balances[self._blocks[member_block]] += sign * arr
-        self.balances[self._blocks[group_block]] -= sign * per_group
+        if per_group is None:
+            per_group = segment_sums(arr, starts)
         total = int(arr.sum())
+        if int(per_group.sum()) != total:
+            raise LedgerError(f"{kind}: group totals ({int(per_group.sum())}) differ from the amounts ({total})")
+        member = self.balances[self._blocks[member_block]]
+        group = self.balances[self._blocks[group_block]]
+        if to_members:
+            member += arr
+            group -= per_group
+        else:
+            member -= arr
+            group += per_group
         if to_members:
             self._record(kind, group_block, member_block, total)
         else:
             self._record(kind, member_block, group_block, total)
+        return total
+
+    def groups_pay_rows(self, group_block: str, groups: np.ndarray, starts: np.ndarray, member_block: str,
+                        rows: slice, amounts: np.ndarray, kind: str) -> int:
+        """Groups pay the ``rows`` of ``member_block`` (ordered by group): group
+        ``groups[g]`` pays the rows from ``starts[g]`` (relative to ``rows``) to the next start."""
+        arr = self._amounts(amounts, kind)
+        per_group = np.add.reduceat(arr, starts) if arr.size else np.zeros(0, dtype=np.int64)
+        total = int(arr.sum())
+        self.balances[self._blocks[member_block]][rows] += arr
+        with self._lock:
+            self.balances[self._blocks[group_block].start + groups] -= per_group
+        self._record(kind, group_block, member_block, total)
+        return total
+
+    def between_rows(self, payer_block: str, payer_rows: np.ndarray, payee_block: str, payee_rows: np.ndarray,
+                     amounts: np.ndarray, kind: str) -> int:
+        """Account ``payer_rows[i]`` of ``payer_block`` pays ``amounts[i]`` to account
+        ``payee_rows[i]`` of ``payee_block`` (rows may repeat, e.g. many
+        households paying one cooperative)."""
+        arr = self._amounts(amounts, kind)
+        with self._lock:
+            np.subtract.at(self.balances, self._blocks[payer_block].start + np.asarray(payer_rows), arr)
+            np.add.at(self.balances, self._blocks[payee_block].start + np.asarray(payee_rows), arr)
+        total = int(arr.sum())
+        self._record(kind, payer_block, payee_block, total)
         return total
 
     def parallel(self, payer_block: str, payee_block: str, amounts: np.ndarray, kind: str) -> int:

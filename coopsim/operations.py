@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coopsim.households import Households
+from coopsim.cooperative import HouseholdPay
+from coopsim.households import MAX_WORKERS, Households
 from coopsim.ledger import segment_sums, to_fen
 from coopsim.platform import floor_payout_yuan
 
@@ -87,26 +88,32 @@ def _platform_buys_from_federations(plat: CountyPlatforms, fed: TownshipFederati
     plat.ledger.between_blocks("platform", "federation", county_starts, per_town, "platform_purchases")
 
 
-def hire(coops: VillageCooperatives, hh: Households, at_home: np.ndarray, demand_days: np.ndarray,
-         days_per_worker: float) -> tuple[np.ndarray, np.ndarray]:
-    """Fill each cooperative's labour demand from its members' workers at home (``at_home`` per household).
+def hire(coops: VillageCooperatives, hh: Households, demand_days: np.ndarray,
+         days_per_worker: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fill each cooperative's labour demand from its members' workers at home.
 
-    Returns days worked per household and the share of demand filled per village.
+    Every member worker at home offers ``days_per_worker``; a cooperative
+    takes the same share of every offer. Returns the days worked by a member
+    household with 0..MAX_WORKERS workers at home, as a (villages, MAX_WORKERS + 1)
+    table, the share of demand filled and the days worked per village.
     """
-    w = coops.world
-    offered_days = np.where(hh.coop_member, at_home, 0) * days_per_worker
-    supply = np.bincount(hh.village, weights=offered_days, minlength=w.n_villages)
-    take = np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0)
-    days = offered_days * np.minimum(take, 1.0)[hh.village]
+    w, levels = coops.world, MAX_WORKERS + 1
+    key = (hh.village.astype(np.int64) * levels + hh.at_home_workers)[hh.coop_member]
+    counts = np.bincount(key, minlength=w.n_villages * levels).reshape(w.n_villages, levels)
+    coops.members_at_home = counts
+    offered = np.arange(levels) * days_per_worker
+    supply = counts @ offered
+    take = np.minimum(np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0), 1.0)
     fill = np.divide(np.minimum(supply, demand_days), demand_days, out=np.ones_like(supply), where=demand_days > 0)
-    return days, fill
+    return offered[None, :] * take[:, None], fill, supply * take
 
 
-def operate(t: int, coops: VillageCooperatives, hh: Households, at_home: np.ndarray, days_per_worker: float,
-            fed: TownshipFederations | None = None, plat: CountyPlatforms | None = None) -> np.ndarray:
-    """Hire, produce, sell and pay for month ``t``; return wage days worked per household."""
+def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker: float,
+            fed: TownshipFederations | None = None, plat: CountyPlatforms | None = None) -> HouseholdPay:
+    """Hire, produce, sell and pay for month ``t``; return what the households are owed
+    (they collect it in their own step)."""
     cfg, m, w, led = coops.cfg, coops.market, coops.world, coops.ledger
-    n, starts = w.n_villages, w.village_starts
+    n = w.n_villages
     founded = coops.founded
     land = coops.land_mu(hh)
     ind = np.maximum(coops.industry, 0)
@@ -114,7 +121,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, at_home: np.ndar
     project = plat.project_month_yuan * founded if plat is not None else np.zeros(n)
     project_labour = project * (plat.cfg.project_labour_share if plat is not None else 0.0)
     demand_days = land * m.labour_days_per_mu[ind] / 12.0 + project_labour / max(cfg.day_wage_yuan, 1e-9)
-    days, fill = hire(coops, hh, at_home, demand_days, days_per_worker)
+    days, fill, village_days = hire(coops, hh, demand_days, days_per_worker)
 
     uplift: float | np.ndarray = cfg.scale_yield_uplift
     if fed is not None:
@@ -142,11 +149,12 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, at_home: np.ndar
     fund_rate = fed.cfg.fund_rate_annual if fed is not None else 0.0
     costs["fund_interest"] = to_fen(coops.fund_debt_fen / 100.0 * fund_rate / 12.0)
     wages = to_fen(days * cfg.day_wage_yuan)
-    rent = np.where(hh.coop_member, to_fen(hh.land_in_coop_mu * cfg.land_rent_yuan_per_mu / 12.0), 0)
+    pay = HouseholdPay(days, wages, (coops.members_at_home * wages).sum(axis=1), np.ones(n),
+                       coops.rent_by_village(hh))
 
     limit = to_fen(cfg.credit_limit_yuan * np.where(cheap, plat.cfg.credit_limit_multiplier if plat else 1.0, 1.0))
     fund_room = fed.fund_room_fen(coops.fund_debt_fen, founded) if fed is not None else np.zeros(n, dtype=np.int64)
-    costs, wages, rent = coops.pay_within_means(costs, wages, rent, limit, fund_room, hh)
+    costs, pay = coops.pay_within_means(costs, pay, limit, fund_room, hh)
     led.collect_block("cooperative", "market", costs["inputs"], "coop_inputs")
     led.collect_block("cooperative", "market", costs["management"], "coop_management")
     led.collect_block("cooperative", "market", costs["materials"], "project_materials")
@@ -159,10 +167,6 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, at_home: np.ndar
         fed.fund_capital_fen += segment_sums(costs["fund_interest"], fed.village_starts)
     if plat is not None:
         led.pay("state", "bank", int(subsidy.sum()), "credit_interest_subsidy")
-    led.between_blocks("cooperative", "household", starts, wages, "coop_wages")
-    led.between_blocks("cooperative", "household", starts, rent, "coop_land_rent")
-    hh.earn("wages", wages)
-    hh.earn("land_rent", rent)
-    coops.book_month(revenue, public, costs, segment_sums(wages, starts), segment_sums(rent, starts))
-    coops.month_wage_days = np.bincount(hh.village, weights=days, minlength=n)
-    return days
+    coops.book_month(revenue, public, costs, pay.wages_by_village, pay.rent_by_village)
+    coops.month_wage_days = village_days
+    return pay

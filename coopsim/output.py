@@ -46,9 +46,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: Config keys that change how a run is computed or shown, not its results.
+NOT_RESULTS = ("progress", "engine", "threads")
+
+
 def run_id(config: dict[str, Any], version: str) -> str:
-    """Stable id of a run: hash of its resolved config and the code version."""
-    blob = json.dumps(config, sort_keys=True, default=str) + "\n" + version
+    """Stable id of a run: hash of its resolved config (less :data:`NOT_RESULTS`) and the code version."""
+    what = {k: v for k, v in config.items() if k not in NOT_RESULTS}
+    blob = json.dumps(what, sort_keys=True, default=str) + "\n" + version
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

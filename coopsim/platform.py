@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.config_tiers import PlatformConfig
-from coopsim.households import HOME, Households
+from coopsim.households import Households
 from coopsim.ledger import Ledger, allocate, segment_sums, to_fen
 from coopsim.world import World
 
@@ -52,6 +52,7 @@ class CountyPlatforms:
         self.active = np.zeros(world.n_counties, dtype=bool)
         self.village_county = world.township_county[world.village_township]
         self.village_starts = np.flatnonzero(np.diff(np.r_[-1, self.village_county])).astype(np.int64)
+        self.household_starts = world.village_starts[self.village_starts]  # first household row of each county
         self.project_month_yuan = np.zeros(world.n_villages)
         self.placements = 0
 
@@ -100,15 +101,15 @@ class CountyPlatforms:
         sales = to_fen(per_county / 100.0 * (1 + cfg.processing_value_added))
         led.pay_block("market", "platform", sales, "processed_sales")
         wage_total = to_fen(per_county / 100.0 / 10_000 * cfg.processing_days_per_10k_yuan * day_wage_yuan)
-        home = (hh.worker_status == HOME).sum(axis=1)
-        county = self.world.township_county[hh.township]
+        home = hh.home_workers
         wages = np.zeros(hh.n, dtype=np.int64)
+        # households are ordered by village, so each county's are one contiguous run of rows
+        bounds = np.append(self.household_starts, hh.n)
         for c in np.flatnonzero(wage_total > 0):
-            rows = np.flatnonzero((county == c) & (home > 0))
+            rows = np.flatnonzero(home[bounds[c]:bounds[c + 1]] > 0) + bounds[c]
             if rows.size:
                 wages[rows] = allocate(int(wage_total[c]), home[rows])
-        hh_starts = np.searchsorted(county, np.arange(self.world.n_counties))
-        led.between_blocks("platform", "household", hh_starts, wages, "processing_wages")
+        led.between_blocks("platform", "household", self.household_starts, wages, "processing_wages")
         hh.earn("wages", wages)
         return int(wages.sum())
 

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coopsim.households import AWAY, INCOME_SOURCES
+from coopsim.households import INCOME_SOURCES
 from coopsim.ledger import segment_sums
 from coopsim.metrics import gini, weighted_median
-from coopsim.rules.migration import Moves
 
 if TYPE_CHECKING:
     from coopsim.economy import Economy
@@ -25,7 +24,6 @@ class Recorder:
 
     def __init__(self, economy: Economy) -> None:
         self.eco = economy
-        self.moves: Moves | None = None
         self.coop_year: dict[str, np.ndarray] | None = None
         self._village_month: list[dict[str, Any]] = []
         self._region_month: list[dict[str, Any]] = []
@@ -36,6 +34,7 @@ class Recorder:
         self._destinations: list[dict[str, Any]] = []
         self._departures_seen = np.zeros(0, dtype=np.int64)
         self._job_losses_seen = 0
+        self._persons = segment_sums(economy.hh.members.astype(np.int64), economy.world.village_starts)
 
     def _calendar(self, t: int) -> dict[str, int]:
         return {"t": t, "year": self.eco.cfg.start_year + t // 12, "month": t % 12 + 1}
@@ -44,12 +43,14 @@ class Recorder:
         eco, hh, w = self.eco, self.eco.hh, self.eco.world
         starts = w.village_starts
         cal = self._calendar(t)
-        persons = segment_sums(hh.members.astype(np.int64), starts)
-        income = {f"income_{s}_yuan": segment_sums(hh.income_month[:, i], starts) / 100.0
-                  for i, s in enumerate(INCOME_SOURCES)}
+        persons = self._persons
+        tally = eco.livelihoods.village_income_fen
+        by_source = tally / 100.0
+        tally[:] = 0
+        income = {f"income_{s}_yuan": by_source[:, i] for i, s in enumerate(INCOME_SOURCES)}
         total_income = np.sum(list(income.values()), axis=0)
-        away = segment_sums(hh.workers(AWAY), starts)
-        home = segment_sums(hh.at_home(), starts)
+        away = np.add.reduceat(hh.away_workers, starts)
+        home = np.add.reduceat(hh.home_workers, starts) + np.add.reduceat(hh.festival_workers, starts)
         v = w.n_villages
         row: dict[str, Any] = {
             **{k: np.full(v, x) for k, x in cal.items()},
@@ -62,8 +63,8 @@ class Recorder:
         if coops is not None:
             row.update({
                 "coop_founded": coops.founded.copy(),
-                "coop_members": segment_sums(hh.coop_member.astype(np.int64), starts),
-                "coop_land_mu": coops.land_mu(hh),
+                "coop_members": coops.members_by_village(hh).copy(),
+                "coop_land_mu": coops.land_mu(hh).copy(),
                 "coop_revenue_yuan": coops.month_revenue_fen / 100.0,
                 "coop_wage_days": coops.month_wage_days,
                 "coop_cash_yuan": eco.ledger.block("cooperative") / 100.0,
@@ -81,31 +82,33 @@ class Recorder:
         self._departures_seen = lm.departures.copy()
         job_losses, self._job_losses_seen = lm.job_losses - self._job_losses_seen, lm.job_losses
         self._destinations.append({**{k: np.full(len(lm.names), x) for k, x in cal.items()},
-                                   "destination": np.array(lm.names), "workers_away": lm.stock(hh),
+                                   "destination": np.array(lm.names), "workers_away": lm.stock(),
                                    "departures": departed})
-        workers = int((hh.worker_status != 0).sum())
+        workers = int(hh.working_age.sum())
         n_away = int(away.sum())
-        mv = self.moves
+        left, returned, festival_home, festival_back = (int(x) for x in lm.month_moves)
         self._region_month.append({
             **cal, "persons": int(persons.sum()), "households": hh.n,
             "income_per_capita_yuan": float(total_income.sum() / persons.sum()),
             **{f"income_{s}_per_capita_yuan": float(income[f"income_{s}_yuan"].sum() / persons.sum())
                for s in INCOME_SOURCES},
             "workers": workers, "workers_away": n_away, "away_share": n_away / max(workers, 1),
-            "left": mv.left if mv else 0, "returned": mv.returned if mv else 0,
-            "festival_home": mv.festival_home if mv else 0, "festival_back": mv.festival_back if mv else 0,
+            "left": left, "returned": returned, "festival_home": festival_home, "festival_back": festival_back,
             "job_losses": job_losses,
             "fiscal_cost_yuan": fiscal / 100.0,
             "coops_founded": int(coops.founded.sum()) if coops is not None else 0,
-            "coop_members": int(hh.coop_member.sum()),
+            "coop_members": int(coops.members_by_village(hh).sum()) if coops is not None else 0,
         })
 
     def record_year(self, year_index: int) -> np.ndarray:
         """Record the year's household, village and region tables; return mean income per county."""
         eco, hh, w, cfg = self.eco, self.eco.hh, self.eco.world, self.eco.cfg
         year = cfg.start_year + year_index
-        inc = hh.income_year / 100.0
-        total = inc.sum(axis=1)
+        iy = hh.income_year
+        total_fen = iy[:, 0].copy()
+        for i in range(1, len(INCOME_SOURCES)):
+            total_fen += iy[:, i]
+        total = total_fen / 100.0
         per_capita = total / hh.members
         below = per_capita < cfg.poverty_line_yuan
         if cfg.household_table:
@@ -113,9 +116,9 @@ class Recorder:
                 "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
                 "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
                 "coop_member": hh.coop_member.copy(),
-                **{f"income_{s}_yuan": inc[:, i] for i, s in enumerate(INCOME_SOURCES)},
+                **{f"income_{s}_yuan": iy[:, i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
                 "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
-                "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.workers(AWAY),
+                "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.away_workers.copy(),
             })
         members = hh.members.astype(np.float64)
         cy = self.coop_year or {}
@@ -131,6 +134,7 @@ class Recorder:
                 village_row[k.replace("_fen", "_yuan")] = x / 100.0
         self._village_year.append(village_row)
         persons = members.sum()
+        order = np.argsort(per_capita)  # ties (equal incomes) give the same median; the Gini moves in its last bits at most
         months = [r for r in self._region_month if r["year"] == year]
         county = w.township_county[hh.township]
         county_mean = (np.bincount(county, weights=total, minlength=w.n_counties)
@@ -138,9 +142,9 @@ class Recorder:
         self._region_year.append({
             "year": year, "households": hh.n, "persons": int(persons),
             "income_per_capita_mean_yuan": float(total.sum() / persons),
-            "income_per_capita_median_yuan": weighted_median(per_capita, members),
-            **{f"income_{s}_per_capita_yuan": float(inc[:, i].sum() / persons) for i, s in enumerate(INCOME_SOURCES)},
-            "gini": gini(per_capita, members),
+            "income_per_capita_median_yuan": weighted_median(per_capita, members, order),
+            **{f"income_{s}_per_capita_yuan": float(iy[:, i].sum() / 100.0 / persons) for i, s in enumerate(INCOME_SOURCES)},
+            "gini": gini(per_capita, members, order),
             "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
             "collective_income_per_village_yuan": float(collective.mean()),
             "thin_village_share": float((collective < cfg.thin_village_yuan).mean()),

@@ -97,7 +97,7 @@ def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[set[in
         block = xy[lo : lo + chunk]
         d2 = ((block[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
         d2[np.arange(len(block)), np.arange(lo, lo + len(block))] = np.inf
-        nearest = np.argsort(d2, axis=1, kind="stable")[:, :k]
+        nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]  # the k nearest (random positions: no ties)
         for row, js in enumerate(nearest):
             i = lo + row
             for j in js:
@@ -114,8 +114,8 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
     Village sizes are lognormal (``village_size_sigma``) with at least ten
     households each, summing exactly to ``region.households``.
     """
-    n_town = region.counties * region.townships_per_county
-    township_county = np.repeat(np.arange(region.counties, dtype=np.int32), region.townships_per_county)
+    n_town = sum(region.townships)
+    township_county = np.repeat(np.arange(region.counties, dtype=np.int32), region.townships)
     villages_per_town = _split_evenly(region.villages, n_town)
     village_township = np.repeat(np.arange(n_town, dtype=np.int32), villages_per_town)
 
@@ -131,7 +131,8 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
 
     g = nx.Graph(name=region.name)
     for c in range(region.counties):
-        g.add_node(f"county:{c}", kind="county", index=c)
+        name = region.county_names[c] if region.county_names else f"county {c}"
+        g.add_node(f"county:{c}", kind="county", index=c, name=name)
     for t in range(n_town):
         g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]))
         g.add_edge(f"county:{township_county[t]}", f"township:{t}", kind="admin")

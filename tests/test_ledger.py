@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopsim.ledger import Ledger, LedgerError, allocate, segment_sums, to_fen
+from coopsim.ledger import Ledger, LedgerError, allocate, segment_sums, split_equally, to_fen
 
 STARTS = np.array([0, 2, 2, 5])  # 4 villages with 2, 0, 3 and 1 households
 
@@ -109,3 +109,59 @@ def test_to_fen_rounds_half_away_from_zero() -> None:
 
 def test_segment_sums_handle_empty_segments() -> None:
     assert segment_sums(np.arange(6, dtype=np.int64), STARTS).tolist() == [1, 0, 9, 5]
+
+
+@given(st.integers(0, 10**6), st.lists(st.integers(0, 3), min_size=1, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_allocate_gives_remainders_to_the_largest_then_the_lowest_index(total: int, classes: list[int]) -> None:
+    # few distinct weights: many tied remainders, which go to the lower index (a stable descending sort)
+    w = np.array(classes, dtype=np.float64) + 1.0
+    exact = w / w.sum() * total
+    floor = np.floor(exact).astype(np.int64)
+    expected = floor.copy()
+    expected[np.argsort(-(exact - floor), kind="stable")[: total - int(floor.sum())]] += 1
+    assert allocate(total, w).tolist() == expected.tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.lists(st.booleans(), min_size=1, max_size=8)), min_size=1,
+                max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_split_equally_matches_allocate_with_equal_weights(groups: list[tuple[int, list[bool]]]) -> None:
+    totals = np.array([t if any(f) else 0 for t, f in groups], dtype=np.int64)
+    flags = np.concatenate([np.array(f) for _, f in groups])
+    group = np.repeat(np.arange(len(groups)), [len(f) for _, f in groups])
+    expected = np.zeros(len(flags), dtype=np.int64)
+    for g, total in enumerate(totals):
+        rows = np.flatnonzero(flags & (group == g))
+        if rows.size:
+            expected[rows] = allocate(int(total), np.ones(rows.size))
+    assert split_equally(totals, flags, group).tolist() == expected.tolist()
+
+
+def test_split_equally_refuses_a_total_without_members() -> None:
+    with pytest.raises(ValueError, match="group 1 has 5 fen to split and no members"):
+        split_equally(np.array([3, 5]), np.array([True, False]), np.array([0, 1]))
+
+
+def test_rows_of_a_block_and_groups_paying_rows() -> None:
+    led = new_ledger()
+    led.pay_block("state", "household", np.array([5, 6], dtype=np.int64), "allowance", rows=slice(2, 4))
+    led.collect_block("household", "market", np.array([1], dtype=np.int64), "spending", rows=slice(3, 4))
+    assert led.block("household", slice(1, 5)).tolist() == [0, 5, 5, 0]
+    # villages 2 and 3 pay households 2..5 (village 2: rows 2-4, village 3: row 5)
+    led.groups_pay_rows("cooperative", np.array([2, 3]), np.array([0, 3]), "household", slice(2, 6),
+                        np.array([1, 2, 3, 4], dtype=np.int64), "wages")
+    led.between_rows("household", np.array([2, 4]), "cooperative", np.array([2, 2]), np.array([1, 1], dtype=np.int64),
+                     "shares")
+    assert led.block("household").tolist() == [0, 0, 5, 7, 2, 4]
+    assert led.block("cooperative").tolist() == [0, 0, -4, -4]
+    assert led.flows[("wages", "cooperative", "household")] == 10
+    assert led.flows[("shares", "household", "cooperative")] == 2
+    assert sum(led.verify().values()) == 0
+
+
+def test_group_totals_must_match_the_amounts() -> None:
+    led = new_ledger()
+    with pytest.raises(LedgerError, match="group totals"):
+        led.between_blocks("cooperative", "household", STARTS, np.ones(6, dtype=np.int64), "wages",
+                           per_group=np.array([2, 0, 3, 0]))

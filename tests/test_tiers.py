@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coopsim.config import ConfigError, parse_config
-from coopsim.economy import Economy
+from coopsim.economy import TICKS, Economy
 from coopsim.households import AWAY, HOME
 from coopsim.ledger import to_fen
 from coopsim.operations import sell_output
@@ -25,7 +25,7 @@ PLAT_EARLY = ("tier.platform.start_year=2017",)
 def economy_at_month_start(*overrides: str) -> Economy:
     """An economy stopped after month 0's founding and institutions, before production."""
     eco = Economy(run_config(*EARLY, *overrides))
-    eco.env.run(until=0.29)
+    eco.env.run(until=29)  # ticks: after founding and joining, before production
     assert eco.coops is not None and eco.coops.founded.all()
     eco.market.planted_mu[:] = 0.0  # no glut: local price factor 1
     return eco
@@ -86,7 +86,7 @@ def test_technology_and_shared_management() -> None:
     for eco in (base, tech):  # the same industry, already past its first harvest
         eco.coops.industry[:] = eco.market.index_of("vegetables")  # type: ignore[union-attr]
         eco.coops.planted_month[:] = -12  # type: ignore[union-attr]
-        eco.env.run(until=11.5)
+        eco.env.run(until=11 * TICKS + 50)
     b, t = base.coops.ytd, tech.coops.ytd  # type: ignore[union-attr]
     # same labour, land and prices: revenue scales by (1 + 0.10 + 0.08) / (1 + 0.10)
     producing = b["revenue"] > 0
@@ -101,7 +101,7 @@ def test_technology_and_shared_management() -> None:
 
 def test_pooled_fund_lends_before_the_bank_and_charges_its_rate() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
-    eco.env.run(until=12)
+    eco.env.run(until=12 * TICKS)
     coops, fed = eco.coops, eco.fed
     assert coops is not None and fed is not None
     assert flows_of(eco, "federation_fund_loans") > 0
@@ -128,11 +128,11 @@ def test_strong_villages_lead_weak_ones() -> None:
 def test_a_badly_run_federation_fails_and_stops_serving() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.overhead_yuan_per_year=1e9",
                                  "tier.federation.credit_limit_yuan=0", "tier.federation.fund=false")
-    eco.env.run(until=1.0)
+    eco.env.run(until=TICKS)
     fed = eco.fed
     assert fed is not None and fed.failed.all()
     assert not fed.serving(eco.coops.founded).any()  # type: ignore[union-attr]
-    eco.env.run(until=24 + 1)  # the run goes on; members sell by themselves again
+    eco.env.run(until=25 * TICKS)  # the run goes on; members sell by themselves again
     assert eco.ledger.verify()
 
 
@@ -154,7 +154,7 @@ def test_projects_under_four_million_pay_wages() -> None:
     assert project_sizes_yuan(5_000_000, 2_000_000).sum() == pytest.approx(5_000_000)
     assert (project_sizes_yuan(9_000_000, 4_000_000) < 4_000_000).all()
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
-    eco.env.run(until=24)
+    eco.env.run(until=24 * TICKS)
     # projects are let in January to cooperatives founded by then: in 2018 only.
     # The tiny region's budget: 150,000 x 6 villages = 900,000 yuan a year
     assert flows_of(eco, "public_projects") == pytest.approx(900_000_00, abs=6)
@@ -165,7 +165,7 @@ def test_projects_under_four_million_pay_wages() -> None:
 def test_cheaper_credit_is_subsidised_by_the_state() -> None:
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.fund=false")
     eco.coops.debt_fen[:] = 1_200_000  # 12,000 yuan each  # type: ignore[union-attr]
-    eco.env.run(until=0.5)
+    eco.env.run(until=50)
     # the gap 4.35 % - 2 % on 72,000 yuan for a month = 141 yuan
     assert flows_of(eco, "credit_interest_subsidy") == pytest.approx(72_000_00 * 0.0235 / 12, abs=6)
 
@@ -174,7 +174,7 @@ def test_labour_export_teams_place_migrants_for_a_fee() -> None:
     with_teams = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY))
     without = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.platform.labour_export=false"))
     for eco in (with_teams, without):
-        eco.env.run(until=12)
+        eco.env.run(until=12 * TICKS)
     placed = with_teams.plat.placements  # type: ignore[union-attr]
     assert placed > 0 and without.plat.placements == 0  # type: ignore[union-attr]
     assert flows_of(with_teams, "labour_export_placement_fees") == placed * 300_00

@@ -53,3 +53,37 @@ def test_household_columns_follow_the_config() -> None:
     assert np.array_equal(slots, hh.working_age) and hh.working_age.max() <= MAX_WORKERS
     away = (hh.worker_status == AWAY).sum() / ((hh.worker_status == AWAY) | (hh.worker_status == HOME)).sum()
     assert abs(away - cfg.labour.initial_away_share) < 0.01
+
+
+def test_bijie_region_has_the_real_townships_per_county() -> None:
+    """configs/region/bijie.yaml against the shipped list of township codes (data/bijie_townships.csv)."""
+    import csv
+    from collections import Counter
+    from pathlib import Path
+
+    with (Path(__file__).resolve().parent.parent / "data" / "bijie_townships.csv").open(encoding="utf-8") as f:
+        per_county = Counter(row["county_code"] for row in csv.DictReader(f))
+    region = run_config("region=bijie").region
+    codes = [name.split()[-1] for name in region.county_names]
+    assert sum(per_county.values()) == 279 and region.counties == 8
+    assert [per_county[c] for c in codes] == list(region.townships)
+    assert region.villages == 3700 and region.households == 1_300_000
+    w = build_world(region, np.random.default_rng(0))
+    assert w.n_townships == 279 and w.n_villages == 3700 and w.n_households == 1_300_000
+    assert np.bincount(w.township_county).tolist() == list(region.townships)
+
+
+def test_worker_counts_follow_the_slots() -> None:
+    from coopsim.households import FESTIVAL, any_slot, count_slots, sum_slots
+
+    hh = generate_households(build_world(run_config("region=tiny").region, np.random.default_rng(1)),
+                             run_config().households, run_config().labour, np.random.default_rng(2))
+    hh.worker_status[:5] = [[HOME, AWAY, FESTIVAL, NO_WORKER]] * 5
+    hh.count_workers(slice(0, 5))
+    for code, counts in ((HOME, hh.home_workers), (AWAY, hh.away_workers), (FESTIVAL, hh.festival_workers)):
+        assert np.array_equal(counts, (hh.worker_status == code).sum(axis=1))
+        assert np.array_equal(count_slots(hh.worker_status == code), (hh.worker_status == code).sum(axis=1))
+    assert np.array_equal(hh.at_home(), hh.home_workers + hh.festival_workers)
+    assert np.array_equal(any_slot(hh.worker_status == AWAY), (hh.worker_status == AWAY).any(axis=1))
+    x = np.random.default_rng(3).random((50, MAX_WORKERS))
+    assert np.array_equal(sum_slots(x), x.sum(axis=1))  # same order of additions, same floats

@@ -114,7 +114,10 @@ def destination_choice(v: np.ndarray, net_wage: np.ndarray, find: np.ndarray, te
     p = np.exp(value - value.max(axis=1, keepdims=True))
     cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
     cum[:, -1] = 1.0
-    dest = (v[:, :, None] >= cum[:, None, :]).sum(axis=2)
+    if cum.shape[0] == 1:  # one choice for every worker (e.g. no ties yet): a sorted search
+        dest = np.searchsorted(cum[0], v, side="right")
+    else:
+        dest = (v[:, :, None] >= cum[:, None, :]).sum(axis=2)
     lo = np.where(dest > 0, np.take_along_axis(cum, np.maximum(dest - 1, 0), axis=1), 0.0)
     hi = np.take_along_axis(cum, dest, axis=1)
     within = np.clip((v - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0 - 1e-12)
