@@ -36,7 +36,7 @@ import functools
 import os
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -54,6 +54,9 @@ from coopsim.platform import CountyPlatforms
 from coopsim.rng import Streams
 from coopsim.shocks import city_conditions, price_multiplier
 from coopsim.world import World, build_world
+
+if TYPE_CHECKING:
+    from coopsim.recorder import RunTables
 
 OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "capable_persons")
 
@@ -154,7 +157,12 @@ class Economy:
             env.process(self._monthly(phase, step))
         env.process(self._yearly(80, self.year_end))
         env.process(self._yearly(95, self.close_year))
-        blocks = household_blocks(self.world.village_starts, self.hh.n, self.cfg.engine)
+        cfg = self.cfg
+        #: Threads stepping the households' blocks (fast engine).
+        self.threads = (cfg.threads or default_threads()) if cfg.engine == "fast" else 1
+        blocks = household_blocks(self.world.village_starts, self.hh.n, self.cfg.engine, self.threads)
+        #: The rows each household process (agents) or the households' process (fast) steps.
+        self.household_blocks = blocks
         if self.cfg.engine == "agents":  # one process per household
             self.household_processes = [env.process(self._household(rows)) for rows in blocks]
         else:  # one process stepping all blocks
@@ -298,10 +306,9 @@ class Economy:
         self.recorder.record_month(t, flows)
 
     # -- running ----------------------------------------------------------
-    def run(self, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    def run(self, progress: Callable[[int], None] | None = None) -> RunTables:
         """Run to the horizon; verify the ledger; return the result tables."""
-        threads = self.cfg.threads or default_threads()
-        self._pool = ThreadPoolExecutor(threads) if threads > 1 and self.cfg.engine == "fast" else None
+        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and len(self.household_blocks) > 1 else None
         try:
             for t in range(self.cfg.months):
                 self.env.run(until=(t + 1) * TICKS)

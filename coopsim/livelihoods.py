@@ -28,21 +28,26 @@ if TYPE_CHECKING:
     from coopsim.cooperative import HouseholdPay
     from coopsim.economy import Economy
 
-#: Households per block of the fast engine (whole villages are kept together).
+#: Households per block of the fast engine (whole villages are kept together), at most...
 BLOCK_HOUSEHOLDS = 131_072
+#: ...and at least (smaller blocks cost more in thread hand-overs than they gain).
+MIN_BLOCK_HOUSEHOLDS = 20_000
 
 #: Each household's monthly steps and their phase (ticks after the month starts; see :mod:`coopsim.economy`).
 STEPS = (("migrate", 10), ("join", 26), ("earn", 31), ("spend", 50), ("close_month", 92))
 
 
-def household_blocks(village_starts: np.ndarray, n: int, engine: str) -> list[slice]:
+def household_blocks(village_starts: np.ndarray, n: int, engine: str, threads: int = 1) -> list[slice]:
     """The row blocks the engine steps: one per household (``agents``) or whole
-    villages of about :data:`BLOCK_HOUSEHOLDS` households each (``fast``)."""
+    villages (``fast``) of at most about :data:`BLOCK_HOUSEHOLDS` households,
+    and at least one block per thread where blocks would keep at least
+    :data:`MIN_BLOCK_HOUSEHOLDS`."""
     if engine == "agents":
         return [slice(i, i + 1) for i in range(n)]
+    size = max(min(BLOCK_HOUSEHOLDS, -(-n // max(threads, 1))), MIN_BLOCK_HOUSEHOLDS)
     cuts = [0]
     for start in village_starts[1:]:
-        if start - cuts[-1] >= BLOCK_HOUSEHOLDS:
+        if start - cuts[-1] >= size:
             cuts.append(int(start))
     cuts.append(n)
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]

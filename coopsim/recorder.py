@@ -6,6 +6,7 @@ keeps the ledger's exact integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,10 @@ class Recorder:
         self._region_month: list[dict[str, Any]] = []
         self._flows: list[dict[str, Any]] = []
         self._household_year: list[dict[str, Any]] = []
+        #: Where the annual household rows go as they are made (else they are kept for :meth:`tables`).
+        self.household_sink: Callable[[dict[str, np.ndarray]], None] | None = None
+        #: Each year's households below the poverty line (one bool per household), for resilience measures.
+        self.below_poverty_line: list[np.ndarray] = []
         self._village_year: list[dict[str, Any]] = []
         self._region_year: list[dict[str, Any]] = []
         self._destinations: list[dict[str, Any]] = []
@@ -111,15 +116,19 @@ class Recorder:
         total = total_fen / 100.0
         per_capita = total / hh.members
         below = per_capita < cfg.poverty_line_yuan
+        self.below_poverty_line.append(below)
         if cfg.household_table:
             self._household_year.append({
                 "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
                 "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
                 "coop_member": hh.coop_member.copy(),
-                **{f"income_{s}_yuan": iy[:, i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
+                **dict(zip((f"income_{s}_yuan" for s in INCOME_SOURCES), np.divide(iy.T, 100.0, order="C"),
+                           strict=True)),
                 "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
                 "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.away_workers.copy(),
             })
+            if self.household_sink is not None:  # written year by year, not held to the end
+                self.household_sink(self._household_year.pop())
         members = hh.members.astype(np.float64)
         cy = self.coop_year or {}
         collective = cy.get("collective_income_fen", np.zeros(w.n_villages, dtype=np.int64)) / 100.0
@@ -143,7 +152,8 @@ class Recorder:
             "year": year, "households": hh.n, "persons": int(persons),
             "income_per_capita_mean_yuan": float(total.sum() / persons),
             "income_per_capita_median_yuan": weighted_median(per_capita, members, order),
-            **{f"income_{s}_per_capita_yuan": float(iy[:, i].sum() / 100.0 / persons) for i, s in enumerate(INCOME_SOURCES)},
+            **{f"income_{s}_per_capita_yuan": float(total / 100.0 / persons)
+               for s, total in zip(INCOME_SOURCES, iy.sum(axis=0), strict=True)},
             "gini": gini(per_capita, members, order),
             "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
             "collective_income_per_village_yuan": float(collective.mean()),
@@ -155,8 +165,9 @@ class Recorder:
         hh.income_year[:] = 0
         return county_mean
 
-    def tables(self, closing: dict[str, int]) -> dict[str, pd.DataFrame]:
-        """All tables as DataFrames (plus the ledger's closing balances)."""
+    def tables(self, closing: dict[str, int]) -> RunTables:
+        """All tables as DataFrames (plus the ledger's closing balances; the
+        household table only if it was not streamed to a sink)."""
         def stack(rows: list[dict[str, Any]]) -> pd.DataFrame:
             if not rows:
                 return pd.DataFrame()
@@ -174,7 +185,7 @@ class Recorder:
         state = flows[flows["payer"] == "state"] if len(flows) else flows
         fiscal = (state.groupby(["year", "kind", "payee"], as_index=False)["amount_fen"].sum()
                   .assign(yuan=lambda d: d["amount_fen"] / 100.0) if len(state) else pd.DataFrame())
-        return {
+        tables = RunTables({
             "region_year": pd.DataFrame(self._region_year),
             "region_month": pd.DataFrame(self._region_month),
             "village_year": stack(self._village_year),
@@ -185,4 +196,16 @@ class Recorder:
             "flows": flows,
             "fiscal_year": fiscal,
             "ledger_closing": ledger,
-        }
+        })
+        if self.household_sink is not None:
+            del tables["household_year"]
+        tables.below_poverty_line = np.array(self.below_poverty_line).reshape(-1, self.eco.hh.n)
+        return tables
+
+
+class RunTables(dict[str, pd.DataFrame]):
+    """A run's tables by name; also ``below_poverty_line``, (years, households)
+    bool: which households were below the line each year (for resilience
+    measures, whether or not the household table is kept)."""
+
+    below_poverty_line: np.ndarray = np.zeros((0, 0), dtype=bool)

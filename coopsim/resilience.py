@@ -46,14 +46,18 @@ def recovery_months(ratio: np.ndarray, onset: int, level: float = RECOVERY_LEVEL
     return float(trough + back[0]) if back.size else float("nan")
 
 
-def poverty_reentry(shocked_hh: pd.DataFrame, baseline_hh: pd.DataFrame, onset_year: int) -> int:
+def poverty_reentry(shocked_below: np.ndarray, baseline_below: np.ndarray, onset_index: int) -> int:
     """Households above the poverty line the year before the shock that fall
-    below it in some later year with the shock, less those that do so without it."""
-    def fell(hh: pd.DataFrame) -> set[int]:
-        before = hh[(hh["year"] == onset_year - 1) & ~hh["below_poverty_line"]]["household"]
-        later = hh[(hh["year"] >= onset_year) & hh["below_poverty_line"]]["household"]
-        return set(before) & set(later)
-    return len(fell(shocked_hh)) - len(fell(baseline_hh))
+    below it in some later year with the shock, less those that do so without it.
+
+    ``*_below`` are (years, households) bools; ``onset_index`` is the year of the shock (0 = first year).
+    """
+    if onset_index < 1:
+        return 0
+
+    def fell(below: np.ndarray) -> int:
+        return int((~below[onset_index - 1] & below[onset_index:].any(axis=0)).sum())
+    return fell(shocked_below) - fell(baseline_below)
 
 
 def measures(shocked: dict[str, pd.DataFrame], baseline: dict[str, pd.DataFrame], onset: int,
@@ -88,9 +92,10 @@ def measures(shocked: dict[str, pd.DataFrame], baseline: dict[str, pd.DataFrame]
         "departures_extra": int((sm["left"] - bm["left"]).to_numpy()[after].sum()),
     }
     onset_year = start_year + onset // 12
-    if "household_year" in shocked and len(shocked["household_year"]) and len(baseline["household_year"]):
-        out["poverty_reentry_households"] = poverty_reentry(shocked["household_year"], baseline["household_year"],
-                                                            onset_year)
+    s_below = getattr(shocked, "below_poverty_line", None)
+    b_below = getattr(baseline, "below_poverty_line", None)
+    if s_below is not None and b_below is not None and s_below.size and b_below.size:
+        out["poverty_reentry_households"] = poverty_reentry(s_below, b_below, onset_year - start_year)
     sy, by = shocked["region_year"], baseline["region_year"]
     later = sy["year"] >= onset_year
     out["poverty_headcount_change_mean"] = float((sy["poverty_headcount"] - by["poverty_headcount"])[later].mean())

@@ -15,15 +15,17 @@ import dataclasses
 import json
 import resource
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from coopsim.config import RunConfig, parse_config
 from coopsim.economy import Economy
-from coopsim.output import METADATA, code_version, run_id, with_provenance, write_metadata, write_tables
+from coopsim.output import METADATA, StreamedTable, code_version, run_id, with_provenance, write_metadata, write_tables
+from coopsim.recorder import RunTables
 from coopsim.resilience import income_response, measures
 from coopsim.shocks import onset_month
 
@@ -34,13 +36,17 @@ FAILURE = "failure.json"
 PROGRESS_DELAY_S = 3.0
 
 
-def simulate(cfg: RunConfig, progress: bool = False, label: str = "") -> dict[str, pd.DataFrame]:
+def simulate(cfg: RunConfig, progress: bool = False, label: str = "",
+             household_sink: Callable[[dict[str, np.ndarray]], None] | None = None) -> RunTables:
     """Run one region under one tier to the horizon and return its tables.
 
     The ledger is verified at the end: a run that created or lost money
     raises :class:`coopsim.ledger.LedgerError` and returns nothing.
+    ``household_sink`` takes each year's household rows as they are made
+    (then ``household_year`` is not among the tables returned).
     """
     economy = Economy(cfg)
+    economy.recorder.household_sink = household_sink
     if not progress:
         return economy.run()
     from tqdm import tqdm
@@ -50,17 +56,19 @@ def simulate(cfg: RunConfig, progress: bool = False, label: str = "") -> dict[st
         return economy.run(progress=lambda t: bar.update(t - bar.n))
 
 
-def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "") -> dict[str, pd.DataFrame]:
+def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "",
+                      household_sink: Callable[[dict[str, np.ndarray]], None] | None = None) -> RunTables:
     """Run ``cfg``; if it has shocks (and ``resilience``), also its no-shock
     counterfactual on the same seed, and add the resilience tables:
 
     ``resilience`` (one row of measures) and ``income_response`` (monthly
     per-capita income with and without the shocks).
     """
-    tables = simulate(cfg, progress, label)
+    tables = simulate(cfg, progress, label, household_sink)
     if not cfg.shocks or not cfg.resilience:
         return tables
-    baseline = simulate(dataclasses.replace(cfg, shocks=()), progress, f"{label} (no-shock counterfactual)")
+    baseline = simulate(dataclasses.replace(cfg, shocks=(), household_table=False), progress,
+                        f"{label} (no-shock counterfactual)")
     onset = min(onset_month(shock, cfg.start_year) for _name, shock in cfg.shocks)
     tables["resilience"] = pd.DataFrame([measures(tables, baseline, onset, cfg.start_year)])
     tables["income_response"] = income_response(tables["region_month"], baseline["region_month"])
@@ -94,12 +102,20 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     if done is not None:
         return {**done, "skipped": True}
     started = time.time()
-    tables = simulate_scenario(cfg, progress=cfg.progress != "never",
-                               label=f"{cfg.tier.name} {cfg.scenario} {cfg.region.name}")
-    wall = time.time() - started
-    tables = {k: with_provenance(t, rid, cfg.tier.name, cfg.scenario, cfg.region.name, cfg.seed)
-              for k, t in tables.items()}
-    rows = write_tables(out_dir, tables)
+    provenance = (rid, cfg.tier.name, cfg.scenario, cfg.region.name, cfg.seed)
+    stream = StreamedTable(out_dir / "household_year.parquet", provenance) if cfg.household_table else None
+    try:
+        tables = simulate_scenario(cfg, progress=cfg.progress != "never",
+                                   label=f"{cfg.tier.name} {cfg.scenario} {cfg.region.name}",
+                                   household_sink=stream.write if stream is not None else None)
+        wall = time.time() - started
+        rows = write_tables(out_dir, {k: with_provenance(t, *provenance) for k, t in tables.items()})
+        if stream is not None:
+            rows["household_year"] = stream.close()
+    except BaseException:
+        if stream is not None:
+            stream.discard()
+        raise
     closing = dict(zip(tables["ledger_closing"]["account_group"], tables["ledger_closing"]["balance_fen"].astype(int), strict=True))
     meta = {
         "run_id": rid, "tier": cfg.tier.name, "scenario": cfg.scenario, "region": cfg.region.name, "seed": cfg.seed,

@@ -55,3 +55,24 @@ def test_sweep_with_basic_launcher_and_seeds(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     seeds = sorted(json.loads(p.read_text())["seed"] for p in sweep.glob("*/metadata.json"))
     assert seeds == [1, 2]
+
+
+def test_household_table_is_written_year_by_year_with_the_same_rows(tmp_path: Path) -> None:
+    """The per-household table is streamed to Parquet as the run goes (one row group a year),
+    so a 1.3-million-household region never holds it all; it equals the in-memory table."""
+    import pyarrow.parquet as pq
+
+    from coopsim.compose import compose_dict
+    from coopsim.run import run_to_directory, simulate
+    from tests.conftest import run_config
+
+    overrides = ("region=tiny", "years=3", "progress=never", "scenario=city_crisis", "start_year=2021")
+    meta = run_to_directory(compose_dict(list(overrides)), tmp_path)
+    written = pd.read_parquet(tmp_path / "household_year.parquet")
+    assert pq.ParquetFile(tmp_path / "household_year.parquet").num_row_groups == 3
+    assert meta["tables"]["household_year"] == len(written) == 3 * 600
+    assert (written["run_id"] == meta["run_id"]).all()
+    in_memory = simulate(run_config(*overrides))["household_year"]
+    pd.testing.assert_frame_equal(written.iloc[:, 5:], in_memory, check_exact=True)
+    assert "poverty_reentry_households" in pd.read_parquet(tmp_path / "resilience.parquet")
+    assert not list(tmp_path.glob(".*.tmp"))

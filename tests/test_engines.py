@@ -35,6 +35,7 @@ def test_reference_engine_gives_the_same_tables(fast_v3: dict[str, pd.DataFrame]
 def test_threads_do_not_change_the_tables(fast_v3: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch) -> None:
     # blocks of ~60 households, so that the tiny region is stepped as many blocks on two threads
     monkeypatch.setattr("coopsim.livelihoods.BLOCK_HOUSEHOLDS", 60)
+    monkeypatch.setattr("coopsim.livelihoods.MIN_BLOCK_HOUSEHOLDS", 1)
     threaded = simulate(run_config(*SHOCKED_V3, "threads=2"))
     for name, table in fast_v3.items():
         pd.testing.assert_frame_equal(threaded[name], table, check_exact=True, obj=name)
