@@ -17,9 +17,9 @@ from coopsim.config import CooperativeConfig
 from coopsim.households import MAX_WORKERS, Households
 from coopsim.ledger import Ledger, allocate, segment_sums, split_equally, to_fen
 from coopsim.market import Market
-from coopsim.rules.distribution import split_surplus
+from coopsim.rules.distribution import Distributions, split_surpluses
 from coopsim.rules.prices import local_price_factor
-from coopsim.rules.shares import apportion_shares
+from coopsim.rules.shares import apportion_shares_many
 from coopsim.world import World
 
 if TYPE_CHECKING:
@@ -244,14 +244,15 @@ class VillageCooperatives:
         """Recompute every cooperative's share register under the rules."""
         sh = self.cfg.shareholding
         frac = np.zeros(hh.n)
-        for v in np.flatnonzero(self.founded):
-            sl = self.world.households_of(int(v))
-            members = np.flatnonzero(hh.coop_member[sl]) + sl.start
-            reg = apportion_shares(sh.collective_assets_yuan, hh.share_value_fen[members] / 100.0,
-                                   sh.capable_person_share, sh.collective_min, sh.villagers_min,
-                                   sh.single_holder_max)
-            self.collective_fraction[v], self.capable_fraction[v] = reg.collective, reg.capable_person
-            frac[members] = reg.villagers
+        founded = np.flatnonzero(self.founded)
+        if founded.size:
+            members = np.flatnonzero(hh.coop_member & self.founded[hh.village])
+            group = np.searchsorted(founded, hh.village[members])  # index among the founded cooperatives
+            collective, frac[members] = apportion_shares_many(
+                sh.collective_assets_yuan, hh.share_value_fen[members] / 100.0, group, founded.size,
+                sh.capable_person_share, sh.collective_min, sh.villagers_min, sh.single_holder_max)
+            self.collective_fraction[founded] = collective
+            self.capable_fraction[founded] = sh.capable_person_share
         self.household_fraction = frac
 
     # -- monthly book-keeping ------------------------------------------------
@@ -365,24 +366,25 @@ class VillageCooperatives:
         to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
         to_collective = np.zeros(v_n, dtype=np.int64)
         to_capable_persons = np.zeros(v_n, dtype=np.int64)
-        guaranteed, managers = np.zeros(v_n, dtype=np.int64), np.zeros(v_n, dtype=np.int64)
         guaranteed_fen = int(to_fen(d.guaranteed_dividend_yuan))
         starts = w.village_starts
         in_coop = hh.coop_member & self.founded[hh.village]
-        for v in np.flatnonzero(self.founded):
+        members_count = self.members_by_village(hh)
+        reserve = np.minimum(self.reserve_fen, cash - surpluses)
+        split = split_surpluses(np.where(self.founded, surpluses, 0), reserve, members_count, guaranteed_fen,
+                                d.accumulation_share, d.members_share, d.collective_share, d.managers_share)
+        split = Distributions(*(np.where(self.founded, x, 0) for x in split))
+        drawn = np.maximum(split.guaranteed - (np.maximum(surpluses, 0) - split.accumulation), 0)
+        self.reserve_fen += np.where(self.founded, split.accumulation - drawn, 0)
+        guaranteed, managers = split.guaranteed, split.managers
+        to_collective += split.collective
+        for v in np.flatnonzero(self.founded & (split.dividends > 0)):
             sl = w.households_of(int(v))
             members = np.flatnonzero(hh.coop_member[sl]) + sl.start
-            surplus = int(surpluses[v])
-            reserve = int(min(self.reserve_fen[v], cash[v] - surplus))
-            split = split_surplus(surplus, reserve, len(members), guaranteed_fen, d.accumulation_share,
-                                  d.members_share, d.collective_share, d.managers_share)
-            drawn = max(split.guaranteed - (surplus - split.accumulation), 0)
-            self.reserve_fen[v] += split.accumulation - drawn
-            guaranteed[v], managers[v] = split.guaranteed, split.managers
             weights = np.concatenate(([self.collective_fraction[v], self.capable_fraction[v]],
                                       self.household_fraction[members]))
-            parts = allocate(split.dividends, weights)
-            to_collective[v] = parts[0] + split.collective
+            parts = allocate(int(split.dividends[v]), weights)
+            to_collective[v] += parts[0]
             to_capable_persons[v] = parts[1]
             to_hh_dividend[members] = parts[2:]
         to_hh_guaranteed = split_equally(guaranteed, in_coop, hh.village)

@@ -58,7 +58,8 @@ class Households:
     coop_member, land_in_coop_mu, share_value_fen
         Cooperative membership, land put in, value of the shares held.
     income_month, income_year
-        (n, len(INCOME_SOURCES)) int64 fen by channel; the month's and the
+        (len(INCOME_SOURCES), n) int64 fen, one row per channel (so each
+        channel's column of households is contiguous); the month's and the
         year-to-date's.
     home_workers, away_workers, festival_workers, at_home_workers
         Each household's workers by status (int64; at home = home or home
@@ -97,8 +98,8 @@ class Households:
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)
-        self.income_month = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
-        self.income_year = np.zeros((n, len(INCOME_SOURCES)), dtype=np.int64)
+        self.income_month = np.zeros((len(INCOME_SOURCES), n), dtype=np.int64)
+        self.income_year = np.zeros((len(INCOME_SOURCES), n), dtype=np.int64)
         self.home_workers = np.zeros(n, dtype=np.int64)
         self.away_workers = np.zeros(n, dtype=np.int64)
         self.festival_workers = np.zeros(n, dtype=np.int64)
@@ -127,7 +128,7 @@ class Households:
 
     def earn(self, source: str, amounts_fen: np.ndarray, rows: Rows = ALL) -> None:
         """Book income (already paid through the ledger) to a channel."""
-        self.income_month[rows, SOURCE[source]] += amounts_fen
+        self.income_month[SOURCE[source], rows] += amounts_fen
 
 
 def count_slots(flags: np.ndarray) -> np.ndarray:
@@ -166,7 +167,8 @@ def _pick_cadres(world: World, poor: np.ndarray, per_village: int, rng: np.rando
     # households with the smallest keys are the cadres, the first the secretary.
     key = rng.random(n) + poor.astype(np.float64)
     village = world.household_village
-    order = np.lexsort((key, village))
+    by_key = np.argsort(key)  # then by village (a stable radix sort): the same order as lexsort((key, village))
+    order = by_key[np.argsort(village[by_key], kind="stable")]
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n) - np.repeat(world.village_starts, world.village_households)
     cadre[rank < per_village] = True

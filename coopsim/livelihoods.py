@@ -80,7 +80,10 @@ class Livelihoods:
         self.value_per_mu = np.zeros(eco.world.n_townships)
         self.input_per_mu = 0.0
         self.secretary_pay = (np.zeros(eco.world.n_counties), np.zeros(eco.world.n_counties))
-        self.also_head = np.zeros(hh.n, dtype=bool)
+        # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
+        w = eco.world
+        head_villages = np.arange(w.n_villages) < round(cfg.tier.cadre_pay.also_head_share * w.n_villages)
+        self.also_head = hh.secretary & head_villages[hh.village]
         #: Monthly transfers from the state (fixed for the run): the poverty allowance and basic transfers.
         state = cfg.state
         self.allowance_fen = to_fen(np.where(hh.registered_poor, hh.members * state.poor_allowance_yuan_month_per_person,
@@ -90,7 +93,7 @@ class Livelihoods:
         #: What each household's migrants send home a month (fen), recomputed when its workers
         #: move or the cities' wages change (``remit_stale``).
         #: The month's income of each village's households by source (fen), tallied as each block closes its month.
-        self.village_income_fen = np.zeros((eco.world.n_villages, hh.income_month.shape[1]), dtype=np.int64)
+        self.village_income_fen = np.zeros((eco.world.n_villages, hh.income_month.shape[0]), dtype=np.int64)
         self.remit_fen = np.zeros(hh.n, dtype=np.int64)
         self.remit_stale = np.ones(hh.n, dtype=bool)
         self._wage_table: tuple[float, bytes] | None = None
@@ -109,10 +112,6 @@ class Livelihoods:
         if wage_table != self._wage_table:  # a new year's wages or a city shock: every remittance changes
             self._wage_table = wage_table
             self.remit_stale[:] = True
-        # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
-        w = eco.world
-        head_villages = np.arange(w.n_villages) < round(rule.also_head_share * w.n_villages)
-        self.also_head = eco.hh.secretary & head_villages[eco.hh.village]
 
     # -- the household steps ------------------------------------------------------
     def migrate(self, t: int, rows: slice) -> None:
@@ -149,6 +148,7 @@ class Livelihoods:
         days_per_worker = cfg.households.farm_days_per_worker_month
         at_home, home = hh.at_home(rows), hh.home_workers[rows]
         coop_days = self._collect_coop_pay(rows, at_home)
+        self._collect_processing_wages(rows, home)
         available = (at_home + cfg.households.left_behind_labour * self.dependants[rows]) * days_per_worker - coop_days
         own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
         factor = farm_labour_factor(own * self.labour_days_per_mu / 12.0, np.maximum(available, 0.0))
@@ -171,7 +171,7 @@ class Livelihoods:
         hh.earn("transfers", allowance + basic, rows)
         self._secretary_pay(rows)
 
-        earned = hh.income_month[rows, SOURCE["own_farm"]] + hh.income_month[rows, SOURCE["wages"]]
+        earned = hh.income_month[SOURCE["own_farm"], rows] + hh.income_month[SOURCE["wages"], rows]
         per_worker = (earned / 100.0) / np.maximum(at_home, 1)
         self.local_income[rows] = np.where(at_home > 0, 11 / 12 * self.local_income[rows]
                                            + 1 / 12 * np.maximum(per_worker, 1.0), self.local_income[rows])
@@ -199,6 +199,17 @@ class Livelihoods:
         hh.earn("wages", wages, rows)
         hh.earn("land_rent", rent, rows)
         return days
+
+    def _collect_processing_wages(self, rows: slice, home: np.ndarray) -> None:
+        """Workers at home collect the county platform's processing wages (tier 3.0)."""
+        plat = self.eco.plat
+        if plat is None or not plat.wage_per_worker_fen.any():
+            return
+        county = self.county[rows]
+        wages = home * plat.wage_per_worker_fen[county]
+        starts = np.flatnonzero(np.diff(county, prepend=-1))
+        self.eco.ledger.groups_pay_rows("platform", county[starts], starts, "household", rows, wages, "processing_wages")
+        self.eco.hh.earn("wages", wages, rows)
 
     def _remittances(self, t: int, rows: slice) -> np.ndarray:
         """The rows' remittances this month (fen): last month's, unless their workers moved or wages changed."""
@@ -236,10 +247,10 @@ class Livelihoods:
     def close_month(self, t: int, rows: slice) -> None:
         """Add the month's income to the year's and to the villages' tally for the month's tables."""
         hh = self.eco.hh
-        month = hh.income_month[rows]
+        month = hh.income_month[:, rows]
         villages, starts = self.villages_of(rows)
-        sums = np.add.reduceat(month, starts, axis=0)
+        sums = np.add.reduceat(month, starts, axis=1)
         with self._lock:
-            self.village_income_fen[villages] += sums
-        hh.income_year[rows] += month
+            self.village_income_fen[villages] += sums.T
+        hh.income_year[:, rows] += month
         month[:] = 0

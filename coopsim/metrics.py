@@ -5,25 +5,27 @@ from __future__ import annotations
 import numpy as np
 
 
-def weighted_median(values: np.ndarray, weights: np.ndarray, order: np.ndarray | None = None) -> float:
+def weighted_median(values: np.ndarray, weights: np.ndarray, presorted: bool = False) -> float:
     """Median of ``values`` where each counts ``weights`` times (lower median on ties).
 
-    ``order`` is the stable sort order of ``values``, when the caller already has it.
+    ``presorted``: the values are already in ascending order (weights alongside).
 
     >>> weighted_median(np.array([1.0, 10.0, 100.0]), np.array([1, 1, 5]))
     100.0
     """
-    if order is None:
-        order = np.argsort(values, kind="stable")
-    cum = np.cumsum(np.asarray(weights, dtype=np.float64)[order])
-    return float(np.asarray(values)[order][np.searchsorted(cum, 0.5 * cum[-1])])
+    x, w = np.asarray(values), np.asarray(weights, dtype=np.float64)
+    if not presorted:
+        order = np.argsort(x, kind="stable")
+        x, w = x[order], w[order]
+    cum = np.cumsum(w)
+    return float(x[np.searchsorted(cum, 0.5 * cum[-1])])
 
 
-def gini(values: np.ndarray, weights: np.ndarray | None = None, order: np.ndarray | None = None) -> float:
+def gini(values: np.ndarray, weights: np.ndarray | None = None, presorted: bool = False) -> float:
     """Gini coefficient of ``values`` (may be negative incomes), person-weighted.
 
-    Computed from the Lorenz curve of the sorted values (``order``: the
-    sort order of ``values``, when the caller already has it). Equal values give
+    Computed from the Lorenz curve of the sorted values (``presorted``: the
+    values are already in ascending order, weights alongside). Equal values give
     0; one holder of everything among ``n`` equal weights gives ``1 - 1/n``.
 
     >>> gini(np.array([1.0, 1.0, 1.0, 1.0]))
@@ -33,9 +35,9 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None, order: np.ndarra
     """
     x = np.asarray(values, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
-    if order is None:
+    if not presorted:
         order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
+        x, w = x[order], w[order]
     wx = w * x
     total = wx.sum()
     if total == 0:

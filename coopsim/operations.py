@@ -76,8 +76,10 @@ def sell_output(t: int, quantity_ref: np.ndarray, coops: VillageCooperatives, hh
         led.between_blocks("federation", "cooperative", starts, paid, "federation_purchases")
         fed.purchases_ytd_fen += paid
         revenue = np.where(via_fed, paid, revenue)
-    if plat is not None and to_platform.any():
-        plat.process(to_platform, hh, cfg.day_wage_yuan)
+    if plat is not None:
+        plat.wage_per_worker_fen[:] = 0
+        if to_platform.any():
+            plat.process(to_platform, hh, cfg.day_wage_yuan)
     return revenue
 
 

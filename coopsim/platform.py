@@ -53,6 +53,8 @@ class CountyPlatforms:
         self.village_county = world.township_county[world.village_township]
         self.village_starts = np.flatnonzero(np.diff(np.r_[-1, self.village_county])).astype(np.int64)
         self.household_starts = world.village_starts[self.village_starts]  # first household row of each county
+        #: This month's processing wage per worker at home, by county (fen).
+        self.wage_per_worker_fen = np.zeros(world.n_counties, dtype=np.int64)
         self.project_month_yuan = np.zeros(world.n_villages)
         self.placements = 0
 
@@ -89,29 +91,23 @@ class CountyPlatforms:
 
     # -- processing ---------------------------------------------------------------
     def process(self, bought_fen: np.ndarray, hh: Households, day_wage_yuan: float) -> int:
-        """Sell processed output with value added; pay local processing wages.
+        """Sell processed output with value added; set this month's processing wages.
 
         ``bought_fen`` is what the platform paid sellers this month, per
         village. Wages (``processing_days_per_10k_yuan`` per 10,000 yuan
-        processed, at ``day_wage_yuan``) go to each county's households in
-        proportion to their workers at home. Returns the wages paid (fen).
+        processed, at ``day_wage_yuan``) go equally to each county's workers at
+        home: :attr:`wage_per_worker_fen` each (whole fen; the last fraction of
+        a fen per worker stays with the platform). The households collect them
+        in their own step. Returns the wages owed (fen).
         """
         led, cfg = self.ledger, self.cfg
         per_county = segment_sums(bought_fen, self.village_starts)
         sales = to_fen(per_county / 100.0 * (1 + cfg.processing_value_added))
         led.pay_block("market", "platform", sales, "processed_sales")
         wage_total = to_fen(per_county / 100.0 / 10_000 * cfg.processing_days_per_10k_yuan * day_wage_yuan)
-        home = hh.home_workers
-        wages = np.zeros(hh.n, dtype=np.int64)
-        # households are ordered by village, so each county's are one contiguous run of rows
-        bounds = np.append(self.household_starts, hh.n)
-        for c in np.flatnonzero(wage_total > 0):
-            rows = np.flatnonzero(home[bounds[c]:bounds[c + 1]] > 0) + bounds[c]
-            if rows.size:
-                wages[rows] = allocate(int(wage_total[c]), home[rows])
-        led.between_blocks("platform", "household", self.household_starts, wages, "processing_wages")
-        hh.earn("wages", wages)
-        return int(wages.sum())
+        workers = np.add.reduceat(hh.home_workers, self.household_starts)
+        self.wage_per_worker_fen = wage_total // np.maximum(workers, 1)
+        return int((self.wage_per_worker_fen * workers).sum())
 
     # -- the year's end and the platform's losses -----------------------------------
     def rewards(self, revenue_fen: np.ndarray, last_revenue_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:

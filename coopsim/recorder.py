@@ -110,9 +110,9 @@ class Recorder:
         eco, hh, w, cfg = self.eco, self.eco.hh, self.eco.world, self.eco.cfg
         year = cfg.start_year + year_index
         iy = hh.income_year
-        total_fen = iy[:, 0].copy()
+        total_fen = iy[0].copy()
         for i in range(1, len(INCOME_SOURCES)):
-            total_fen += iy[:, i]
+            total_fen += iy[i]
         total = total_fen / 100.0
         per_capita = total / hh.members
         below = per_capita < cfg.poverty_line_yuan
@@ -122,8 +122,7 @@ class Recorder:
                 "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
                 "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
                 "coop_member": hh.coop_member.copy(),
-                **dict(zip((f"income_{s}_yuan" for s in INCOME_SOURCES), np.divide(iy.T, 100.0, order="C"),
-                           strict=True)),
+                **{f"income_{s}_yuan": iy[i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
                 "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
                 "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.away_workers.copy(),
             })
@@ -144,6 +143,7 @@ class Recorder:
         self._village_year.append(village_row)
         persons = members.sum()
         order = np.argsort(per_capita)  # ties (equal incomes) give the same median; the Gini moves in its last bits at most
+        xs, ws = per_capita[order], members[order]
         months = [r for r in self._region_month if r["year"] == year]
         county = w.township_county[hh.township]
         county_mean = (np.bincount(county, weights=total, minlength=w.n_counties)
@@ -151,10 +151,10 @@ class Recorder:
         self._region_year.append({
             "year": year, "households": hh.n, "persons": int(persons),
             "income_per_capita_mean_yuan": float(total.sum() / persons),
-            "income_per_capita_median_yuan": weighted_median(per_capita, members, order),
+            "income_per_capita_median_yuan": weighted_median(xs, ws, presorted=True),
             **{f"income_{s}_per_capita_yuan": float(total / 100.0 / persons)
-               for s, total in zip(INCOME_SOURCES, iy.sum(axis=0), strict=True)},
-            "gini": gini(per_capita, members, order),
+               for s, total in zip(INCOME_SOURCES, iy.sum(axis=1), strict=True)},
+            "gini": gini(xs, ws, presorted=True),
             "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
             "collective_income_per_village_yuan": float(collective.mean()),
             "thin_village_share": float((collective < cfg.thin_village_yuan).mean()),

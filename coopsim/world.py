@@ -87,23 +87,24 @@ def _split_evenly(total: int, parts: int) -> np.ndarray:
     return allocate(total, np.ones(parts))
 
 
-def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[set[int]]:
+def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[np.ndarray]:
+    """Each point's neighbours: its ``k`` nearest points and the points it is
+    among the ``k`` nearest of (sorted ids)."""
     n = len(xy)
     k = min(k, n - 1)
-    ties: list[set[int]] = [set() for _ in range(n)]
     if k <= 0:
-        return ties
+        return [np.zeros(0, dtype=np.int32) for _ in range(n)]
+    nearest = np.empty((n, k), dtype=np.int64)
     for lo in range(0, n, chunk):
         block = xy[lo : lo + chunk]
         d2 = ((block[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
         d2[np.arange(len(block)), np.arange(lo, lo + len(block))] = np.inf
-        nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]  # the k nearest (random positions: no ties)
-        for row, js in enumerate(nearest):
-            i = lo + row
-            for j in js:
-                ties[i].add(int(j))
-                ties[int(j)].add(i)
-    return ties
+        nearest[lo : lo + len(block)] = np.argpartition(d2, k - 1, axis=1)[:, :k]  # random positions: no ties
+    src = np.repeat(np.arange(n), k)
+    pairs = np.unique(np.concatenate([np.stack([src, nearest.ravel()], 1), np.stack([nearest.ravel(), src], 1)]),
+                      axis=0)  # both directions, sorted by (point, neighbour)
+    bounds = np.searchsorted(pairs[:, 0], np.arange(n + 1))
+    return [pairs[bounds[i] : bounds[i + 1], 1].astype(np.int32) for i in range(n)]
 
 
 def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
@@ -144,9 +145,7 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
             hh_start=start, hh_stop=start + int(village_households[v]),
         )
         g.add_edge(f"township:{village_township[v]}", f"village:{v}", kind="admin")
-    for v in range(region.villages):
-        for u in sorted(ties[v]):
-            if u > v:
-                g.add_edge(f"village:{v}", f"village:{u}", kind="neighbour")
-    neighbours = tuple(np.array(sorted(ties[v]), dtype=np.int32) for v in range(region.villages))
+    g.add_edges_from((f"village:{v}", f"village:{u}", {"kind": "neighbour"})
+                     for v in range(region.villages) for u in ties[v].tolist() if u > v)
+    neighbours = tuple(ties)
     return World(g, village_township, township_county, village_households, village_starts, neighbours)

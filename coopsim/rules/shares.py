@@ -59,17 +59,38 @@ def apportion_shares(collective_value: float, villager_values: np.ndarray, capab
         ``villagers_min`` under the cap.
     """
     values = np.asarray(villager_values, dtype=np.float64)
-    if values.size == 0 or values.sum() <= 0:
+    collective, villagers = apportion_shares_many(collective_value, values, np.zeros(values.size, dtype=np.int64), 1,
+                                                  capable_share, collective_min, villagers_min, single_max)
+    return ShareRegister(float(collective[0]), capable_share, villagers)
+
+
+def apportion_shares_many(collective_value: float, villager_values: np.ndarray, group: np.ndarray, groups: int,
+                          capable_share: float, collective_min: float, villagers_min: float,
+                          single_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`apportion_shares` for many cooperatives at once.
+
+    ``villager_values[i]`` is the value put in by member ``i`` of cooperative
+    ``group[i]`` (members ordered by group); every cooperative
+    ``0..groups-1`` must have members. Returns the collective's fraction of
+    each cooperative and each member's fraction.
+    """
+    values = np.asarray(villager_values, dtype=np.float64)
+    members = np.bincount(group, minlength=groups)
+    total = np.bincount(group, weights=values, minlength=groups)
+    if np.any(members == 0) or np.any(total <= 0):
         raise ValueError("a cooperative needs villager shareholders")
     rest = 1.0 - capable_share
-    village_value = collective_value + values.sum()
-    villagers = rest * values.sum() / village_value
-    villagers = min(max(villagers, villagers_min), rest - collective_min)
-    villagers = min(villagers, values.size * single_max)
-    if villagers < villagers_min - 1e-12:
-        raise ValueError(f"{values.size} households under a {single_max} cap cannot hold {villagers_min} of the shares")
-    per_household = cap_fractions(villagers * values / values.sum(), single_max)
-    return ShareRegister(1.0 - capable_share - villagers, capable_share, per_household)
+    villagers = rest * total / (collective_value + total)
+    villagers = np.minimum(np.maximum(villagers, villagers_min), rest - collective_min)
+    villagers = np.minimum(villagers, members * single_max)
+    if np.any(villagers < villagers_min - 1e-12):
+        g = int(np.argmax(villagers < villagers_min - 1e-12))
+        raise ValueError(f"{members[g]} households under a {single_max} cap cannot hold {villagers_min} of the shares")
+    per_household = villagers[group] * values / total[group]
+    for g in np.unique(group[per_household > single_max + 1e-15]):  # rare: a few large holders
+        rows = np.flatnonzero(group == g)
+        per_household[rows] = cap_fractions(per_household[rows], single_max)
+    return 1.0 - capable_share - villagers, per_household
 
 
 def share_rules_hold(register: ShareRegister, collective_min: float, villagers_min: float,
