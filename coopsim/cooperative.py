@@ -18,6 +18,7 @@ from coopsim.households import MAX_WORKERS, Households
 from coopsim.ledger import Ledger, allocate, segment_sums, split_equally, to_fen
 from coopsim.market import Market
 from coopsim.rules.distribution import Distributions, split_surpluses
+from coopsim.rules.founding import choose_industry
 from coopsim.rules.prices import local_price_factor
 from coopsim.rules.shares import apportion_shares_many
 from coopsim.world import World
@@ -29,42 +30,6 @@ if TYPE_CHECKING:
 INCOME = ("revenue", "public_income")
 COSTS = ("inputs", "wages", "land_rent", "management", "interest", "fund_interest", "service_fee", "materials")
 YTD = INCOME + COSTS
-
-
-def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rng: np.random.Generator) -> np.ndarray:
-    """Month (from the run start) in which each village founds its cooperative.
-
-    A ``pilot_share`` of villages, drawn at random, found in the pilot month;
-    the others in a month drawn uniformly after the pilots up to the month the
-    rollout completes. Months before the run start are clipped to 0.
-    """
-    r = cfg.rollout
-    pilot = (r.pilot_year - start_year) * 12 + r.pilot_month - 1
-    complete = (r.complete_year - start_year) * 12 + r.complete_month - 1
-    order = rng.permutation(n_villages)
-    months = np.empty(n_villages, dtype=np.int64)
-    n_pilot = int(round(r.pilot_share * n_villages))
-    months[order[:n_pilot]] = pilot
-    later = rng.integers(min(pilot + 1, complete), complete + 1, size=n_villages - n_pilot)
-    months[order[n_pilot:]] = later
-    return np.maximum(months, 0)
-
-
-def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, herding: float,
-                    temperature: float, u_herd: float, u_pick: float) -> int:
-    """A new cooperative's industry.
-
-    With probability ``herding`` (``u_herd < herding``) it copies the most
-    common industry among already-founded neighbours (if any); otherwise it
-    draws from a softmax of ``expected_net`` (yuan per mu, scaled by its
-    spread) with ``temperature``. Ties go to the lower index.
-    """
-    if u_herd < herding and neighbour_choices.size:
-        return int(np.bincount(neighbour_choices, minlength=len(expected_net)).argmax())
-    scale = max(float(np.std(expected_net)), 1.0)
-    z = (expected_net - expected_net.max()) / (scale * temperature)
-    p = np.exp(z) / np.exp(z).sum()
-    return min(int(np.searchsorted(np.cumsum(p), u_pick, side="right")), len(p) - 1)
 
 
 class HouseholdPay(NamedTuple):
@@ -378,15 +343,7 @@ class VillageCooperatives:
         self.reserve_fen += np.where(self.founded, split.accumulation - drawn, 0)
         guaranteed, managers = split.guaranteed, split.managers
         to_collective += split.collective
-        for v in np.flatnonzero(self.founded & (split.dividends > 0)):
-            sl = w.households_of(int(v))
-            members = np.flatnonzero(hh.coop_member[sl]) + sl.start
-            weights = np.concatenate(([self.collective_fraction[v], self.capable_fraction[v]],
-                                      self.household_fraction[members]))
-            parts = allocate(int(split.dividends[v]), weights)
-            to_collective[v] += parts[0]
-            to_capable_persons[v] = parts[1]
-            to_hh_dividend[members] = parts[2:]
+        self._split_dividends(split.dividends, hh, to_hh_dividend, to_collective, to_capable_persons)
         to_hh_guaranteed = split_equally(guaranteed, in_coop, hh.village)
         to_managers = split_equally(managers, hh.cadre & self.founded[hh.village], hh.village)
         led.between_blocks("cooperative", "household", starts, to_hh_guaranteed, "coop_guaranteed_dividend")
@@ -410,6 +367,21 @@ class VillageCooperatives:
         for k in YTD:
             self.ytd[k][:] = 0
         return accounts
+
+    def _split_dividends(self, dividends: np.ndarray, hh: Households, to_households: np.ndarray,
+                         to_collective: np.ndarray, to_capable_persons: np.ndarray) -> None:
+        """Each cooperative's dividends by shares: the collective's, the capable
+        person's and each member household's (largest remainder, to the fen)."""
+        assert self.household_fraction is not None
+        for v in np.flatnonzero(self.founded & (dividends > 0)):
+            sl = self.world.households_of(int(v))
+            members = np.flatnonzero(hh.coop_member[sl]) + sl.start
+            weights = np.concatenate(([self.collective_fraction[v], self.capable_fraction[v]],
+                                      self.household_fraction[members]))
+            parts = allocate(int(dividends[v]), weights)
+            to_collective[v] += parts[0]
+            to_capable_persons[v] = parts[1]
+            to_households[members] = parts[2:]
 
     def spend_collective(self, hh: Households, performance_share: float) -> np.ndarray:
         """The collective pays the secretary's performance pay and spends on public goods.

@@ -42,7 +42,7 @@ import numpy as np
 import simpy
 
 from coopsim.config import RunConfig
-from coopsim.cooperative import VillageCooperatives, founding_months
+from coopsim.cooperative import VillageCooperatives
 from coopsim.federation import TownshipFederations
 from coopsim.households import Households, generate_households, initial_savings_yuan
 from coopsim.labour import LabourMarket
@@ -52,6 +52,7 @@ from coopsim.market import Market
 from coopsim.operations import operate
 from coopsim.platform import CountyPlatforms
 from coopsim.rng import Streams
+from coopsim.rules.founding import founding_months
 from coopsim.shocks import city_conditions, price_multiplier
 from coopsim.world import World, build_world
 

@@ -168,24 +168,28 @@ class LabourMarket:
         status = _keep_a_carer(before, moves.status, dependants)
         left = (before == HOME) & (status == AWAY)
         came_back = (before == AWAY) & (status == HOME)
-        job_losses = int((came_back & (u >= cfg.return_probability)).sum())
         placed = left & team & (u < p_slot * team_share)
         away_change = self._away_change(hh, sel, before, status, dest)
+        self._apply(hh, sel, idx, before, status, left, placed, dest, sector)
+        with self._lock:  # blocks of households may step on several threads
+            self.job_losses += int((came_back & (u >= cfg.return_probability)).sum())
+            self.departures += np.bincount(dest[left].astype(np.int64), minlength=len(self.names))
+            self.village_away += away_change
+            self.month_moves += (int(left.sum()), moves.returned, moves.festival_home, moves.festival_back)
+        return idx, placed
+
+    @staticmethod
+    def _apply(hh: Households, sel: Rows, idx: np.ndarray, before: np.ndarray, status: np.ndarray,
+               left: np.ndarray, placed: np.ndarray, dest: np.ndarray, sector: np.ndarray) -> None:
+        """Write the moves of the households ``sel`` (rows ``idx``) into their columns."""
         at_home = status == HOME
         r, c = np.nonzero(left)
         hh.worker_destination[idx[r], c], hh.worker_sector[idx[r], c] = dest[r, c], sector[r, c]
         r, c = np.nonzero(at_home & (before != HOME))
         hh.worker_destination[idx[r], c] = hh.worker_sector[idx[r], c] = -1
         hh.organised[sel] = (hh.organised[sel] | placed) & ~at_home
-        departed = np.bincount(dest[left].astype(np.int64), minlength=len(self.names))
         hh.worker_status[sel] = status
         hh.count_workers(sel)
-        with self._lock:  # blocks of households may step on several threads
-            self.job_losses += job_losses
-            self.departures += departed
-            self.village_away += away_change
-            self.month_moves += (int(left.sum()), moves.returned, moves.festival_home, moves.festival_back)
-        return idx, placed
 
     def _may_move(self, t: int, status: np.ndarray, u: np.ndarray, p_leave: np.ndarray,
                   return_factor: float) -> np.ndarray:

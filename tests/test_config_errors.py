@@ -33,6 +33,12 @@ BAD = [
     (["tier.cooperative.industries=[tea,durian]"], r"'tier.cooperative.industries\[1\]' = 'durian': unknown commodity"),
     (["tier.cadre_pay.rule=346"], r"'tier.cadre_pay.rule' = '346': must be one of flat, 345"),
     (["seed=-3"], r"config key 'seed' = -3: must be >= 0"),
+    (["region.townships=[3,0]"], r"'region.townships' = \[3, 0\]: must list at least one county, each with >= 1 township"),
+    (["region=bijie", "region.townships=[48,40]"],
+     r"'region.county_names' = .*: must name every county: 2 names \(one per entry of region.townships\) or none"),
+    (["region.townships=[10]"], r"'region.villages' = 6: must be >= the number of townships \(10\)"),
+    (["engine=mesa"], r"config key 'engine' = 'mesa': must be one of fast, agents"),
+    (["threads=-1"], r"config key 'threads' = -1: must be between 0 and 64"),
 ]
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from coopsim.config import CadrePayConfig
-from coopsim.cooperative import choose_industry, founding_months
 from coopsim.households import AWAY, FESTIVAL, HOME, NO_WORKER
 from coopsim.metrics import gini, weighted_median
 from coopsim.rules.distribution import split_surplus
+from coopsim.rules.founding import choose_industry, founding_months
 from coopsim.rules.migration import leave_probability, migration_step
 from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.rules.prices import local_price_factor
