@@ -55,3 +55,16 @@ def test_fast_blocks_are_whole_villages_covering_every_household() -> None:
     assert all(a.stop == b.start for a, b in zip(blocks[:-1], blocks[1:], strict=True))
     assert all(b.start in starts for b in blocks)
     assert np.array_equal(np.concatenate([np.arange(b.start, b.stop) for b in blocks]), np.arange(eco.hh.n))
+
+
+def test_profile_script_times_every_step() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "profile_steps.py"
+    out = subprocess.run([sys.executable, str(script), "region=tiny", "years=1", "scenario=baseline"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    assert out.startswith("tiny: 600 households, 12 months")
+    for step in ("households: migrate", "households: earn", "production", "year_end", "close_year"):
+        assert step in out
