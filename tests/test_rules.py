@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coopsim.config import CadrePayConfig
 from coopsim.households import AWAY, FESTIVAL, HOME, NO_WORKER
+from coopsim.ledger import allocate
 from coopsim.metrics import gini, weighted_median
-from coopsim.rules.distribution import split_surplus
+from coopsim.rules.distribution import allocate_rows, split_surplus
 from coopsim.rules.founding import choose_industry, founding_months
 from coopsim.rules.migration import leave_probability, migration_step
 from coopsim.rules.pay import secretary_base_pay_yuan
@@ -87,3 +90,12 @@ def test_industry_choice_herds_or_prefers_profit() -> None:
     net = np.array([100.0, 5000.0, 200.0])
     assert choose_industry(net, np.array([2, 2, 0]), herding=0.3, temperature=1.0, u_herd=0.1, u_pick=0.5) == 2
     assert choose_industry(net, np.array([2, 2, 0]), herding=0.3, temperature=0.1, u_herd=0.9, u_pick=0.5) == 1
+
+
+@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=20),
+       st.lists(st.integers(0, 4), min_size=3, max_size=3).filter(lambda w: sum(w) > 0))
+@settings(max_examples=200, deadline=None)
+def test_allocate_rows_is_allocate_row_by_row(totals: list[int], weights: list[int]) -> None:
+    w = np.array(weights, dtype=np.float64)
+    rows = allocate_rows(np.array(totals), w)
+    assert rows.tolist() == [allocate(t, w).tolist() for t in totals]
