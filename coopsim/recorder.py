@@ -45,23 +45,30 @@ class Recorder:
         return {"t": t, "year": self.eco.cfg.start_year + t // 12, "month": t % 12 + 1}
 
     def record_month(self, t: int, flows: dict[tuple[str, str, str], int]) -> None:
+        """Record the month's village, flow, destination and region rows."""
+        cal = self._calendar(t)
+        village = self._village_month_row(cal)
+        self._village_month.append(village)
+        for (kind, payer, payee), amount in flows.items():
+            self._flows.append({**cal, "kind": kind, "payer": payer, "payee": payee, "amount_fen": amount})
+        job_losses = self._destinations_row(cal)
+        self._region_month.append(self._region_month_row(cal, village, flows, job_losses))
+
+    def _village_month_row(self, cal: dict[str, int]) -> dict[str, Any]:
         eco, hh, w = self.eco, self.eco.hh, self.eco.world
         starts = w.village_starts
-        cal = self._calendar(t)
-        persons = self._persons
         tally = eco.livelihoods.village_income_fen
         by_source = tally / 100.0
         tally[:] = 0
         income = {f"income_{s}_yuan": by_source[:, i] for i, s in enumerate(INCOME_SOURCES)}
-        total_income = np.sum(list(income.values()), axis=0)
-        away = np.add.reduceat(hh.away_workers, starts)
-        home = np.add.reduceat(hh.home_workers, starts) + np.add.reduceat(hh.festival_workers, starts)
         v = w.n_villages
         row: dict[str, Any] = {
             **{k: np.full(v, x) for k, x in cal.items()},
             "village": np.arange(v), "township": w.village_township, "county": w.township_county[w.village_township],
-            "households": w.village_households, "persons": persons, **income, "income_yuan": total_income,
-            "workers_away": away, "workers_home": home,
+            "households": w.village_households, "persons": self._persons, **income,
+            "income_yuan": np.sum(list(income.values()), axis=0),
+            "workers_away": np.add.reduceat(hh.away_workers, starts),
+            "workers_home": np.add.reduceat(hh.home_workers, starts) + np.add.reduceat(hh.festival_workers, starts),
             "collective_balance_yuan": eco.ledger.block("collective") / 100.0,
         }
         coops = eco.coops
@@ -75,12 +82,11 @@ class Recorder:
                 "coop_cash_yuan": eco.ledger.block("cooperative") / 100.0,
                 "coop_debt_yuan": coops.debt_fen / 100.0,
             })
-        self._village_month.append(row)
+        return row
 
-        for (kind, payer, payee), amount in flows.items():
-            self._flows.append({**cal, "kind": kind, "payer": payer, "payee": payee, "amount_fen": amount})
-        fiscal = sum(a for (_k, payer, _p), a in flows.items() if payer == "state")
-        lm = eco.labour_market
+    def _destinations_row(self, cal: dict[str, int]) -> int:
+        """Record migrants and departures by destination; return the month's job losses."""
+        lm = self.eco.labour_market
         if self._departures_seen.size == 0:
             self._departures_seen = np.zeros(len(lm.names), dtype=np.int64)
         departed = lm.departures - self._departures_seen
@@ -89,71 +95,92 @@ class Recorder:
         self._destinations.append({**{k: np.full(len(lm.names), x) for k, x in cal.items()},
                                    "destination": np.array(lm.names), "workers_away": lm.stock(),
                                    "departures": departed})
+        return int(job_losses)
+
+    def _region_month_row(self, cal: dict[str, int], village: dict[str, Any],
+                          flows: dict[tuple[str, str, str], int], job_losses: int) -> dict[str, Any]:
+        hh, coops, lm = self.eco.hh, self.eco.coops, self.eco.labour_market
+        persons = village["persons"].sum()
         workers = int(hh.working_age.sum())
-        n_away = int(away.sum())
+        n_away = int(village["workers_away"].sum())
         left, returned, festival_home, festival_back = (int(x) for x in lm.month_moves)
-        self._region_month.append({
-            **cal, "persons": int(persons.sum()), "households": hh.n,
-            "income_per_capita_yuan": float(total_income.sum() / persons.sum()),
-            **{f"income_{s}_per_capita_yuan": float(income[f"income_{s}_yuan"].sum() / persons.sum())
+        return {
+            **cal, "persons": int(persons), "households": hh.n,
+            "income_per_capita_yuan": float(village["income_yuan"].sum() / persons),
+            **{f"income_{s}_per_capita_yuan": float(village[f"income_{s}_yuan"].sum() / persons)
                for s in INCOME_SOURCES},
             "workers": workers, "workers_away": n_away, "away_share": n_away / max(workers, 1),
             "left": left, "returned": returned, "festival_home": festival_home, "festival_back": festival_back,
             "job_losses": job_losses,
-            "fiscal_cost_yuan": fiscal / 100.0,
+            "fiscal_cost_yuan": sum(a for (_k, payer, _p), a in flows.items() if payer == "state") / 100.0,
             "coops_founded": int(coops.founded.sum()) if coops is not None else 0,
             "coop_members": int(coops.members_by_village(hh).sum()) if coops is not None else 0,
-        })
+        }
 
     def record_year(self, year_index: int) -> np.ndarray:
         """Record the year's household, village and region tables; return mean income per county."""
-        eco, hh, w, cfg = self.eco, self.eco.hh, self.eco.world, self.eco.cfg
+        hh, w, cfg = self.eco.hh, self.eco.world, self.eco.cfg
         year = cfg.start_year + year_index
-        iy = hh.income_year
-        total_fen = iy[0].copy()
+        total_fen = hh.income_year[0].copy()
         for i in range(1, len(INCOME_SOURCES)):
-            total_fen += iy[i]
+            total_fen += hh.income_year[i]
         total = total_fen / 100.0
         per_capita = total / hh.members
         below = per_capita < cfg.poverty_line_yuan
         self.below_poverty_line.append(below)
         if cfg.household_table:
-            self._household_year.append({
-                "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
-                "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
-                "coop_member": hh.coop_member.copy(),
-                **{f"income_{s}_yuan": iy[i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
-                "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
-                "savings_yuan": eco.ledger.block("household") / 100.0, "workers_away": hh.away_workers.copy(),
-            })
-            if self.household_sink is not None:  # written year by year, not held to the end
-                self.household_sink(self._household_year.pop())
-        members = hh.members.astype(np.float64)
+            self._household_rows(year, total, per_capita, below)
+        collective = self._village_year_row(year)
+        self._region_year.append(self._region_year_row(year, total, per_capita, below, collective))
+        county = w.township_county[hh.township]
+        county_mean = (np.bincount(county, weights=total, minlength=w.n_counties)
+                       / np.bincount(county, weights=hh.members.astype(np.float64), minlength=w.n_counties))
+        hh.income_year[:] = 0
+        return county_mean
+
+    def _household_rows(self, year: int, total: np.ndarray, per_capita: np.ndarray, below: np.ndarray) -> None:
+        hh = self.eco.hh
+        self._household_year.append({
+            "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
+            "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
+            "coop_member": hh.coop_member.copy(),
+            **{f"income_{s}_yuan": hh.income_year[i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
+            "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
+            "savings_yuan": self.eco.ledger.block("household") / 100.0, "workers_away": hh.away_workers.copy(),
+        })
+        if self.household_sink is not None:  # written year by year, not held to the end
+            self.household_sink(self._household_year.pop())
+
+    def _village_year_row(self, year: int) -> np.ndarray:
+        """Record the villages' year; return each village's collective income (yuan)."""
+        w, cfg = self.eco.world, self.eco.cfg
         cy = self.coop_year or {}
         collective = cy.get("collective_income_fen", np.zeros(w.n_villages, dtype=np.int64)) / 100.0
-        village_row = {"year": np.full(w.n_villages, year), "village": np.arange(w.n_villages),
-                       "township": w.village_township, "collective_income_yuan": collective,
-                       "thin_village": collective < cfg.thin_village_yuan}
+        row = {"year": np.full(w.n_villages, year), "village": np.arange(w.n_villages),
+               "township": w.village_township, "collective_income_yuan": collective,
+               "thin_village": collective < cfg.thin_village_yuan}
         for k, x in cy.items():
             if k == "coop_industry":
-                names = np.array(("",) + eco.market.names)
-                village_row[k] = names[x + 1]
+                row[k] = np.array(("",) + self.eco.market.names)[x + 1]
             elif k != "collective_income_fen":
-                village_row[k.replace("_fen", "_yuan")] = x / 100.0
-        self._village_year.append(village_row)
+                row[k.replace("_fen", "_yuan")] = x / 100.0
+        self._village_year.append(row)
+        return collective
+
+    def _region_year_row(self, year: int, total: np.ndarray, per_capita: np.ndarray, below: np.ndarray,
+                         collective: np.ndarray) -> dict[str, Any]:
+        hh, cfg = self.eco.hh, self.eco.cfg
+        members = hh.members.astype(np.float64)
         persons = members.sum()
         order = np.argsort(per_capita)  # ties (equal incomes) give the same median; the Gini moves in its last bits at most
         xs, ws = per_capita[order], members[order]
         months = [r for r in self._region_month if r["year"] == year]
-        county = w.township_county[hh.township]
-        county_mean = (np.bincount(county, weights=total, minlength=w.n_counties)
-                       / np.bincount(county, weights=members, minlength=w.n_counties))
-        self._region_year.append({
+        return {
             "year": year, "households": hh.n, "persons": int(persons),
             "income_per_capita_mean_yuan": float(total.sum() / persons),
             "income_per_capita_median_yuan": weighted_median(xs, ws, presorted=True),
-            **{f"income_{s}_per_capita_yuan": float(total / 100.0 / persons)
-               for s, total in zip(INCOME_SOURCES, iy.sum(axis=1), strict=True)},
+            **{f"income_{s}_per_capita_yuan": float(source_fen / 100.0 / persons)
+               for s, source_fen in zip(INCOME_SOURCES, hh.income_year.sum(axis=1), strict=True)},
             "gini": gini(xs, ws, presorted=True),
             "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
             "collective_income_per_village_yuan": float(collective.mean()),
@@ -161,9 +188,7 @@ class Recorder:
             "fiscal_cost_yuan": float(sum(r["fiscal_cost_yuan"] for r in months)),
             "away_share_mean": float(np.mean([r["away_share"] for r in months])),
             "coops_founded": months[-1]["coops_founded"], "coop_member_households": int(hh.coop_member.sum()),
-        })
-        hh.income_year[:] = 0
-        return county_mean
+        }
 
     def tables(self, closing: dict[str, int]) -> RunTables:
         """All tables as DataFrames (plus the ledger's closing balances; the
