@@ -110,6 +110,51 @@ def hire(coops: VillageCooperatives, hh: Households, demand_days: np.ndarray,
     return offered[None, :] * take[:, None], fill, supply * take
 
 
+def _month_costs(t: int, coops: VillageCooperatives, land: np.ndarray, fill: np.ndarray, revenue: np.ndarray,
+                 project: np.ndarray, fed: TownshipFederations | None, plat: CountyPlatforms | None
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The month's costs of every cooperative (fen), whether it borrows at the
+    platform's cheaper rate, and the state's interest subsidy to the bank."""
+    cfg, m, founded = coops.cfg, coops.market, coops.founded
+    n, ind = len(founded), np.maximum(coops.industry, 0)
+    materials = to_fen(project * (1 - plat.cfg.project_labour_share - plat.cfg.project_margin_share)) \
+        if plat is not None else np.zeros(n, dtype=np.int64)
+    mgmt_share = cfg.management_cost_share - (np.where(fed.lever("management", founded), fed.cfg.management_cost_saving,
+                                                       0.0) if fed is not None else 0.0)
+    costs = {
+        "inputs": np.where(founded, to_fen(land * m.input_yuan_per_mu(t)[ind] * fill), 0),
+        "management": np.where(founded, to_fen(np.maximum(mgmt_share, 0.0) * revenue / 100.0), 0),
+        "service_fee": to_fen(np.where(fed.serving(founded), fed.cfg.service_fee_share, 0.0) * revenue / 100.0)
+        if fed is not None else np.zeros(n, dtype=np.int64),
+        "materials": materials,
+    }
+    cheap = plat.lever("credit", founded) if plat is not None else np.zeros(n, dtype=bool)
+    rate = np.where(cheap, plat.cfg.credit_rate_annual if plat is not None else 0.0, cfg.loan_rate_annual)
+    costs["interest"] = to_fen(coops.debt_fen / 100.0 * rate / 12.0)
+    subsidy = to_fen(coops.debt_fen / 100.0 * np.maximum(cfg.loan_rate_annual - rate, 0.0) / 12.0)
+    fund_rate = fed.cfg.fund_rate_annual if fed is not None else 0.0
+    costs["fund_interest"] = to_fen(coops.fund_debt_fen / 100.0 * fund_rate / 12.0)
+    return costs, cheap, subsidy
+
+
+def _pay_costs(coops: VillageCooperatives, costs: dict[str, np.ndarray], subsidy: np.ndarray,
+               fed: TownshipFederations | None, plat: CountyPlatforms | None) -> None:
+    """The cooperatives pay the market, the bank and their federation; the state subsidises credit."""
+    led = coops.ledger
+    led.collect_block("cooperative", "market", costs["inputs"], "coop_inputs")
+    led.collect_block("cooperative", "market", costs["management"], "coop_management")
+    led.collect_block("cooperative", "market", costs["materials"], "project_materials")
+    led.collect_block("cooperative", "bank", costs["interest"], "coop_interest")
+    if fed is not None:
+        led.between_blocks("federation", "cooperative", fed.village_starts, costs["service_fee"],
+                           "federation_service_fee", to_members=False)
+        led.between_blocks("federation", "cooperative", fed.village_starts, costs["fund_interest"],
+                           "federation_fund_interest", to_members=False)
+        fed.fund_capital_fen += segment_sums(costs["fund_interest"], fed.village_starts)
+    if plat is not None:
+        led.pay("state", "bank", int(subsidy.sum()), "credit_interest_subsidy")
+
+
 def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker: float,
             fed: TownshipFederations | None = None, plat: CountyPlatforms | None = None) -> HouseholdPay:
     """Hire, produce, sell and pay for month ``t``; return what the households are owed
@@ -133,42 +178,14 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
 
     public = to_fen(project)
     led.pay_block("state", "cooperative", public, "public_projects")
-    materials = to_fen(project * (1 - plat.cfg.project_labour_share - plat.cfg.project_margin_share)) \
-        if plat is not None else np.zeros(n, dtype=np.int64)
-    mgmt_share = cfg.management_cost_share - (np.where(fed.lever("management", founded), fed.cfg.management_cost_saving,
-                                                       0.0) if fed is not None else 0.0)
-    costs = {
-        "inputs": np.where(founded, to_fen(land * m.input_yuan_per_mu(t)[ind] * fill), 0),
-        "management": np.where(founded, to_fen(np.maximum(mgmt_share, 0.0) * revenue / 100.0), 0),
-        "service_fee": to_fen(np.where(fed.serving(founded), fed.cfg.service_fee_share, 0.0) * revenue / 100.0)
-        if fed is not None else np.zeros(n, dtype=np.int64),
-        "materials": materials,
-    }
-    cheap = plat.lever("credit", founded) if plat is not None else np.zeros(n, dtype=bool)
-    rate = np.where(cheap, plat.cfg.credit_rate_annual if plat is not None else 0.0, cfg.loan_rate_annual)
-    costs["interest"] = to_fen(coops.debt_fen / 100.0 * rate / 12.0)
-    subsidy = to_fen(coops.debt_fen / 100.0 * np.maximum(cfg.loan_rate_annual - rate, 0.0) / 12.0)
-    fund_rate = fed.cfg.fund_rate_annual if fed is not None else 0.0
-    costs["fund_interest"] = to_fen(coops.fund_debt_fen / 100.0 * fund_rate / 12.0)
+    costs, cheap, subsidy = _month_costs(t, coops, land, fill, revenue, project, fed, plat)
     wages = to_fen(days * cfg.day_wage_yuan)
     pay = HouseholdPay(days, wages, (coops.members_at_home * wages).sum(axis=1), np.ones(n),
                        coops.rent_by_village(hh))
-
     limit = to_fen(cfg.credit_limit_yuan * np.where(cheap, plat.cfg.credit_limit_multiplier if plat else 1.0, 1.0))
     fund_room = fed.fund_room_fen(coops.fund_debt_fen, founded) if fed is not None else np.zeros(n, dtype=np.int64)
     costs, pay = coops.pay_within_means(costs, pay, limit, fund_room, hh)
-    led.collect_block("cooperative", "market", costs["inputs"], "coop_inputs")
-    led.collect_block("cooperative", "market", costs["management"], "coop_management")
-    led.collect_block("cooperative", "market", costs["materials"], "project_materials")
-    led.collect_block("cooperative", "bank", costs["interest"], "coop_interest")
-    if fed is not None:
-        led.between_blocks("federation", "cooperative", fed.village_starts, costs["service_fee"],
-                           "federation_service_fee", to_members=False)
-        led.between_blocks("federation", "cooperative", fed.village_starts, costs["fund_interest"],
-                           "federation_fund_interest", to_members=False)
-        fed.fund_capital_fen += segment_sums(costs["fund_interest"], fed.village_starts)
-    if plat is not None:
-        led.pay("state", "bank", int(subsidy.sum()), "credit_interest_subsidy")
+    _pay_costs(coops, costs, subsidy, fed, plat)
     coops.book_month(revenue, public, costs, pay.wages_by_village, pay.rent_by_village)
     coops.month_wage_days = village_days
     return pay
