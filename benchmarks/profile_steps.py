@@ -52,12 +52,7 @@ def main() -> None:
     blocks = eco.household_blocks
 
     def drive(step: str, t: int) -> None:  # the fast engine's own stepping, timed per phase
-        fn = getattr(eco.livelihoods, step)
-        if eco._pool is None:  # noqa: SLF001 - a benchmark looks inside
-            for rows in blocks:
-                fn(t, rows)
-        else:
-            list(eco._pool.map(functools.partial(fn, t), blocks))  # noqa: SLF001
+        eco.step_households(getattr(eco.livelihoods, step), t)
 
     eco.households_driver = lambda step, t: timed(f"households: {step}", drive, totals)(step, t)
     start = time.perf_counter()

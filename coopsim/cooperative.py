@@ -9,12 +9,13 @@ processes. Money moves only through the ledger.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from coopsim.config import CooperativeConfig
-from coopsim.households import MAX_WORKERS, Households
+from coopsim.households import Households
 from coopsim.ledger import Ledger, allocate, segment_sums, split_equally, to_fen
 from coopsim.market import Market
 from coopsim.rules.distribution import Distributions, split_surpluses
@@ -43,6 +44,7 @@ class HouseholdPay(NamedTuple):
     own step; the sums by village are what the cooperatives pay out.
     """
 
+    members_at_home: np.ndarray  # member households by village and workers at home
     days: np.ndarray
     wages: np.ndarray
     wages_by_village: np.ndarray
@@ -90,32 +92,32 @@ class VillageCooperatives:
         #: Counts changes of membership or founding; what depends on them is cached against it.
         self.membership_version = 0
         self._lock = threading.Lock()
-        self._land: tuple[int, np.ndarray] = (-1, np.zeros(v))
-        self._rent: tuple[int, np.ndarray] = (-1, np.zeros(v, dtype=np.int64))
-        self._members: tuple[int, np.ndarray] = (-1, np.zeros(v, dtype=np.int64))
-        #: (villages, MAX_WORKERS + 1) member households by workers at home, counted when hiring.
-        self.members_at_home = np.zeros((v, MAX_WORKERS + 1), dtype=np.int64)
+        self._by_membership: dict[str, tuple[int, np.ndarray]] = {}
+
+    def cached_by_membership(self, name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """``compute()``, recomputed only when membership or founding changed since."""
+        version, value = self._by_membership.get(name, (-1, np.zeros(0)))
+        if version != self.membership_version:
+            value = compute()
+            self._by_membership[name] = (self.membership_version, value)
+        return value
 
     def members_by_village(self, hh: Households) -> np.ndarray:
         """Member households of each cooperative (read-only)."""
-        if self._members[0] != self.membership_version:
-            counts = np.add.reduceat(hh.coop_member.view(np.int8), self.world.village_starts, dtype=np.int64)
-            self._members = (self.membership_version, counts)
-        return self._members[1]
+        return self.cached_by_membership("members", lambda: np.add.reduceat(hh.coop_member.view(np.int8), self.world.village_starts,
+                                                               dtype=np.int64))
 
     def rent_by_village(self, hh: Households) -> np.ndarray:
         """Each cooperative's monthly land rent bill (fen; read-only)."""
-        if self._rent[0] != self.membership_version:
-            self._rent = (self.membership_version, segment_sums(self.rent_fen, self.world.village_starts))
-        return self._rent[1]
+        return self.cached_by_membership("rent", lambda: segment_sums(self.rent_fen, self.world.village_starts))
 
     # -- land and founding ------------------------------------------------
     def land_mu(self, hh: Households) -> np.ndarray:
         """Land farmed by each cooperative: members' land put in plus collective land (read-only)."""
-        if self._land[0] != self.membership_version:
+        def land() -> np.ndarray:
             members_land = np.bincount(hh.village, weights=hh.land_in_coop_mu, minlength=self.world.n_villages)
-            self._land = (self.membership_version, np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0))
-        return self._land[1]
+            return np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0)
+        return self.cached_by_membership("land", land)
 
     def expected_net_per_mu(self, v: int, t: int, land_mu: float) -> np.ndarray:
         """Net yuan per mu and year that village ``v`` expects from each candidate industry.
@@ -237,7 +239,7 @@ class VillageCooperatives:
         if (ratio < 1).any():
             costs = {k: np.floor(x * ratio).astype(np.int64) for k, x in costs.items()}
             wages = np.floor(pay.wages * ratio[:, None]).astype(np.int64)
-            counts = self.members_at_home
+            counts = pay.members_at_home
             scaled = pay._replace(ratio=ratio)
             short_hh = np.flatnonzero((ratio < 1)[hh.village])
             cut = self.rent_fen[short_hh] - scaled.rent_of(self.rent_fen[short_hh], hh.village[short_hh])

@@ -127,7 +127,7 @@ class Economy:
                                         tier.platform.start_month), self.world, self.ledger)
         self.rural_income_reference = np.full(self.world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
         self.livelihoods = Livelihoods(self)
-        self._own_land: tuple[int, np.ndarray] = (-1, np.zeros(0))
+        self._own_land = np.bincount(self.hh.township, weights=self.hh.land_mu, minlength=self.world.n_townships)
         self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(self)
         self.env = simpy.Environment()
@@ -197,11 +197,16 @@ class Economy:
                 yield self.env.timeout(t * TICKS + phase - self.env.now)
                 if self.households_driver is not None:
                     self.households_driver(step.__name__, t)
-                elif self._pool is None:
-                    for rows in blocks:
-                        step(t, rows)
-                else:  # blocks touch disjoint rows; shared totals are integers kept under locks
-                    list(self._pool.map(functools.partial(step, t), blocks))
+                else:
+                    self.step_households(step, t)
+
+    def step_households(self, step: Callable[[int, slice], None], t: int) -> None:
+        """Apply a household step to every block, on the threads when there are several."""
+        if self._pool is None:
+            for rows in self.household_blocks:
+                step(t, rows)
+        else:  # blocks touch disjoint rows; shared totals are integers kept under locks
+            list(self._pool.map(functools.partial(step, t), self.household_blocks))
 
     def _found(self, v: int, month: int, u: np.ndarray) -> Generator[Any, Any, None]:
         yield self.env.timeout(month * TICKS + 20)
@@ -238,10 +243,11 @@ class Economy:
     def markets(self, t: int) -> None:
         """Update the planted area of every crop in every township."""
         hh, w = self.hh, self.world
-        version = self.coops.membership_version if self.coops is not None else 0
-        if self._own_land[0] != version:  # own land changes only when households join
-            self._own_land = (version, np.bincount(hh.township, weights=self.own_land_mu(), minlength=w.n_townships))
-        own = self._own_land[1]
+        def own_land() -> np.ndarray:  # it changes only when households put land into a cooperative
+            return np.bincount(hh.township, weights=self.own_land_mu(), minlength=w.n_townships)
+        own = self.coops.cached_by_membership("own_land_by_township", own_land) if self.coops is not None \
+            else self._own_land
+
         planted = own[:, None] * self.mix[None, :]
         if self.coops is not None:
             by_village = self.coops.planted_mu(hh)

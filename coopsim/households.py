@@ -61,10 +61,9 @@ class Households:
         (len(INCOME_SOURCES), n) int64 fen, one row per channel (so each
         channel's column of households is contiguous); the month's and the
         year-to-date's.
-    home_workers, away_workers, festival_workers, at_home_workers
-        Each household's workers by status (int64; at home = home or home
-        for the festival), kept in step with ``worker_status`` by
-        :meth:`count_workers`.
+    home_workers, away_workers, festival_workers
+        Each household's workers by status (int64), kept in step with
+        ``worker_status`` by :meth:`count_workers`.
     """
 
     village: np.ndarray
@@ -88,7 +87,6 @@ class Households:
     home_workers: np.ndarray = field(init=False)
     away_workers: np.ndarray = field(init=False)
     festival_workers: np.ndarray = field(init=False)
-    at_home_workers: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.village)
@@ -103,7 +101,6 @@ class Households:
         self.home_workers = np.zeros(n, dtype=np.int64)
         self.away_workers = np.zeros(n, dtype=np.int64)
         self.festival_workers = np.zeros(n, dtype=np.int64)
-        self.at_home_workers = np.zeros(n, dtype=np.int64)
         self.count_workers()
 
     @property
@@ -115,7 +112,6 @@ class Households:
         status = self.worker_status[rows]
         for out, code in ((self.home_workers, HOME), (self.away_workers, AWAY), (self.festival_workers, FESTIVAL)):
             out[rows] = count_slots(status == code)
-        self.at_home_workers[rows] = self.home_workers[rows] + self.festival_workers[rows]
 
     def workers(self, status: int, rows: slice = ALL) -> np.ndarray:
         """Number of each household's workers with the given status (HOME, AWAY or FESTIVAL)."""
@@ -123,8 +119,8 @@ class Households:
         return counts[rows]
 
     def at_home(self, rows: slice = ALL) -> np.ndarray:
-        """Number of each household's workers at home (including those home for the festival; read-only)."""
-        return self.at_home_workers[rows]
+        """Number of each household's workers at home (including those home for the festival)."""
+        return self.home_workers[rows] + self.festival_workers[rows]
 
     def earn(self, source: str, amounts_fen: np.ndarray, rows: Rows = ALL) -> None:
         """Book income (already paid through the ledger) to a channel."""

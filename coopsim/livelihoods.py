@@ -244,6 +244,11 @@ class Livelihoods:
                                      cfg.subsistence_yuan_month_per_person, cfg.spending_share_of_savings))
         led.collect_block("household", "market", np.minimum(spend, balance), "consumption", rows)
 
+    def take_village_income(self) -> np.ndarray:
+        """The month's tally of income by village and channel (fen), starting the next month's."""
+        tally, self.village_income_fen = self.village_income_fen, np.zeros_like(self.village_income_fen)
+        return tally
+
     def close_month(self, t: int, rows: slice) -> None:
         """Add the month's income to the year's and to the villages' tally for the month's tables."""
         hh = self.eco.hh

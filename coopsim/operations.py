@@ -91,23 +91,23 @@ def _platform_buys_from_federations(plat: CountyPlatforms, fed: TownshipFederati
 
 
 def hire(coops: VillageCooperatives, hh: Households, demand_days: np.ndarray,
-         days_per_worker: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+         days_per_worker: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fill each cooperative's labour demand from its members' workers at home.
 
     Every member worker at home offers ``days_per_worker``; a cooperative
-    takes the same share of every offer. Returns the days worked by a member
-    household with 0..MAX_WORKERS workers at home, as a (villages, MAX_WORKERS + 1)
-    table, the share of demand filled and the days worked per village.
+    takes the same share of every offer. Returns the member households by
+    village and workers at home (0..MAX_WORKERS), the days worked by such a
+    household (both (villages, MAX_WORKERS + 1)), the share of demand filled
+    and the days worked per village.
     """
     w, levels = coops.world, MAX_WORKERS + 1
-    key = (hh.village.astype(np.int64) * levels + hh.at_home_workers)[hh.coop_member]
+    key = (hh.village.astype(np.int64) * levels + hh.at_home())[hh.coop_member]
     counts = np.bincount(key, minlength=w.n_villages * levels).reshape(w.n_villages, levels)
-    coops.members_at_home = counts
     offered = np.arange(levels) * days_per_worker
     supply = counts @ offered
     take = np.minimum(np.divide(demand_days, supply, out=np.zeros_like(supply), where=supply > 0), 1.0)
     fill = np.divide(np.minimum(supply, demand_days), demand_days, out=np.ones_like(supply), where=demand_days > 0)
-    return offered[None, :] * take[:, None], fill, supply * take
+    return counts, offered[None, :] * take[:, None], fill, supply * take
 
 
 def _month_costs(t: int, coops: VillageCooperatives, land: np.ndarray, fill: np.ndarray, revenue: np.ndarray,
@@ -168,7 +168,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     project = plat.project_month_yuan * founded if plat is not None else np.zeros(n)
     project_labour = project * (plat.cfg.project_labour_share if plat is not None else 0.0)
     demand_days = land * m.labour_days_per_mu[ind] / 12.0 + project_labour / max(cfg.day_wage_yuan, 1e-9)
-    days, fill, village_days = hire(coops, hh, demand_days, days_per_worker)
+    counts, days, fill, village_days = hire(coops, hh, demand_days, days_per_worker)
 
     uplift: float | np.ndarray = cfg.scale_yield_uplift
     if fed is not None:
@@ -180,7 +180,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     led.pay_block("state", "cooperative", public, "public_projects")
     costs, cheap, subsidy = _month_costs(t, coops, land, fill, revenue, project, fed, plat)
     wages = to_fen(days * cfg.day_wage_yuan)
-    pay = HouseholdPay(days, wages, (coops.members_at_home * wages).sum(axis=1), np.ones(n),
+    pay = HouseholdPay(counts, days, wages, (counts * wages).sum(axis=1), np.ones(n),
                        coops.rent_by_village(hh))
     limit = to_fen(cfg.credit_limit_yuan * np.where(cheap, plat.cfg.credit_limit_multiplier if plat else 1.0, 1.0))
     fund_room = fed.fund_room_fen(coops.fund_debt_fen, founded) if fed is not None else np.zeros(n, dtype=np.int64)

@@ -57,9 +57,7 @@ class Recorder:
     def _village_month_row(self, cal: dict[str, int]) -> dict[str, Any]:
         eco, hh, w = self.eco, self.eco.hh, self.eco.world
         starts = w.village_starts
-        tally = eco.livelihoods.village_income_fen
-        by_source = tally / 100.0
-        tally[:] = 0
+        by_source = eco.livelihoods.take_village_income() / 100.0
         income = {f"income_{s}_yuan": by_source[:, i] for i, s in enumerate(INCOME_SOURCES)}
         v = w.n_villages
         row: dict[str, Any] = {
