@@ -12,18 +12,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(region: str, tier: str, out: Path) -> dict[str, object]:
+def run_cli(overrides: list[str], out: Path) -> tuple[float, dict[str, Any]]:
+    """Run ``coopsim <overrides>`` into ``out`` in a fresh process; return its wall time and metadata."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "coopsim.cli", f"region={region}", f"tier={tier}", "progress=never",
-                    f"hydra.run.dir={out}"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "coopsim.cli", *overrides, "progress=never", f"hydra.run.dir={out}"],
+                   cwd=ROOT, check=True, capture_output=True)
     wall = time.perf_counter() - start
-    meta = json.loads((out / "metadata.json").read_text())
+    return wall, json.loads((out / "metadata.json").read_text())
+
+
+def run(region: str, tier: str, out: Path) -> dict[str, object]:
+    wall, meta = run_cli([f"region={region}", f"tier={tier}"], out)
     year = pd.read_parquet(out / "region_year.parquet").iloc[-1]
     return {
         "region": region, "tier": tier, "households": int(year["households"]),

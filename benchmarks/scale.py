@@ -37,8 +37,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOAD = ["tier=v3", "scenario=[price_collapse,city_crisis]", "resilience=false", "household_table=false",
-            "progress=never"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from foundation import run_cli  # noqa: E402 - a sibling benchmark script
+
+WORKLOAD = ["tier=v3", "scenario=[price_collapse,city_crisis]", "resilience=false", "household_table=false"]
 SIZES = {  # name -> (households, region overrides)
     "10k": (10_000, ["region=county", "region.townships=[3]", "region.villages=35", "region.households=10000"]),
     "100k": (100_000, ["region=county"]),
@@ -50,11 +52,7 @@ SIZES = {  # name -> (households, region overrides)
 
 def full_run(overrides: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "coopsim.cli", *overrides, *WORKLOAD, f"hydra.run.dir={tmp}"],
-                       cwd=ROOT, check=True, capture_output=True)
-        wall = time.perf_counter() - start
-        meta = json.loads((Path(tmp) / "metadata.json").read_text())
+        wall, meta = run_cli([*overrides, *WORKLOAD], Path(tmp))
     return {"wall_s": wall, "simulation_s": meta["wall_time_s"], "peak_mb": meta["peak_memory_mb"],
             "balanced": meta["ledger"]["balanced"]}
 
