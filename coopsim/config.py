@@ -93,6 +93,7 @@ class MarketConfig:
 
     commodities: Mapping[str, CommodityConfig] = spec()
     middleman_margin: float = spec(min=0.0, max=0.9)
+    price_trend_annual: float = spec(min=-0.5, max=0.5)
 
     def check(self, path: str) -> None:
         if not self.commodities:
@@ -113,6 +114,7 @@ class HouseholdsConfig:
     cadres_per_village: int = spec(min=1)
     own_farm_mix: Mapping[str, float] = spec()
     left_behind_labour: float = spec(min=0.0, max=2.0)
+    carer_share: float = spec(**SHARE)
     farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
     subsistence_yuan_month_per_person: float = spec(min=0.0)
     spending_share_of_savings: float = spec(**SHARE)
@@ -131,6 +133,7 @@ class LabourConfig:
     migrant_wage_growth: float = spec(min=-0.5, max=0.5)
     remittance_share: float = spec(**SHARE)
     local_day_wage_yuan: float = spec(min=0.0)
+    local_wage_growth: float = spec(min=-0.5, max=0.5)
     local_days_per_month: float = spec(min=0.0, max=31.0)
     leave_probability: float = spec(**PROB)
     return_probability: float = spec(**PROB)

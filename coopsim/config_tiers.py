@@ -39,12 +39,19 @@ class RolloutConfig:
     pilot_year: int = spec(min=1900)
     pilot_month: int = spec(choices=MONTHS)
     pilot_share: float = spec(**SHARE)
+    spread_year: int = spec(min=1900)
+    spread_month: int = spec(choices=MONTHS)
     complete_year: int = spec(min=1900)
     complete_month: int = spec(choices=MONTHS)
 
     def check(self, path: str) -> None:
-        if (self.complete_year, self.complete_month) < (self.pilot_year, self.pilot_month):
+        pilot, spread = (self.pilot_year, self.pilot_month), (self.spread_year, self.spread_month)
+        if (self.complete_year, self.complete_month) < pilot:
             fail(f"{path}.complete_year", self.complete_year, "the rollout must complete no earlier than the pilots")
+        if self.pilot_share < 1.0 and not pilot < spread <= (self.complete_year, self.complete_month):
+            fail(f"{path}.spread_year", [self.spread_year, self.spread_month],
+                 "the spread must start after the pilots and no later than the rollout completes "
+                 "(unless pilot_share is 1)")
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ class Households:
     registered_poor, cadre, secretary
         Registered-poor household; a village cadre lives here; the village
         party secretary lives here (one per village).
+    needs_carer
+        Children or elderly live here and no grandparent can look after
+        them: a working-age adult stays at home.
     worker_status
         (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city) or FESTIVAL
         (home for the Spring Festival, returning to the city after).
@@ -75,6 +78,7 @@ class Households:
     registered_poor: np.ndarray
     cadre: np.ndarray
     secretary: np.ndarray
+    needs_carer: np.ndarray
     worker_status: np.ndarray
     coop_member: np.ndarray = field(init=False)
     land_in_coop_mu: np.ndarray = field(init=False)
@@ -179,7 +183,9 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
     are binomial in the members (at most MAX_WORKERS); land is members times
     ``land_per_capita_mu`` with lognormal spread; the registered poor are the
     ``registered_poor_share`` of households with the weakest endowments
-    (land per person, workers per person and productivity).
+    (land per person, workers per person and productivity). Of the
+    households with children or elderly, ``carer_share`` need a working-age
+    adult at home to look after them (the others have grandparents who do).
     """
     n = world.n_households
     village = world.household_village
@@ -201,6 +207,7 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
 
     slots = np.arange(MAX_WORKERS)[None, :] < working_age[:, None]
     away = rng.random((n, MAX_WORKERS)) < labour.initial_away_share
+    needs_carer = (members > working_age) & (rng.random(n) < cfg.carer_share)
     status = np.where(slots, np.where(away, AWAY, HOME), NO_WORKER).astype(np.int8)
     return Households(
         village=village,
@@ -212,6 +219,7 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
         registered_poor=poor,
         cadre=cadre,
         secretary=secretary,
+        needs_carer=needs_carer,
         worker_status=status,
     )
 

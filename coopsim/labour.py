@@ -66,6 +66,10 @@ class LabourMarket:
         """The migrant reference wage in month ``t`` (before destination, sector, skill)."""
         return self.cfg.migrant_wage_yuan_month * (1.0 + self.cfg.migrant_wage_growth) ** (t // 12)
 
+    def local_day_wage(self, t: int) -> float:
+        """The day wage of casual local work in month ``t``."""
+        return self.cfg.local_day_wage_yuan * (1.0 + self.cfg.local_wage_growth) ** (t // 12)
+
     def slot_wage(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
         """(rows, W) monthly wage of each slot's job if it is away."""
         d = np.maximum(hh.worker_destination[rows], 0)
@@ -140,6 +144,7 @@ class LabourMarket:
                                     reference_ratio)
         dependants = hh.members[rows] > hh.working_age[rows]
         p_leave = np.where(dependants, p_leave * cfg.family_factor, p_leave)
+        carer = hh.needs_carer[rows]
         may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave, return_factor)
         sub: slice | np.ndarray = np.flatnonzero(may_move)
         idx = sub + rows.start
@@ -149,7 +154,7 @@ class LabourMarket:
         if idx.size > DENSE_SHARE * may_move.size:  # most households move (festival months): take them all
             sub, sel, idx = slice(None), rows, np.arange(rows.start, rows.stop)
         u, v, before = self.u[sel].astype(np.float64), self.v[sel].astype(np.float64), hh.worker_status[sel]
-        p_leave, dependants = p_leave[sub], dependants[sub]
+        p_leave, carer = p_leave[sub], carer[sub]
         # Only slots that could leave this month (u below the upper bound p_leave)
         # need a destination: the result is the same as choosing for every slot.
         dest = np.zeros(before.shape, dtype=np.int8)
@@ -165,7 +170,7 @@ class LabourMarket:
         p_return = self._return_probability(t, hh, sel, return_factor)
         moves = migration_step(before, u, t % 12 + 1, p_slot, p_return, cfg.festival_home_probability,
                                cfg.festival_stay_probability, bool(cond.travel_stop[t]))
-        status = _keep_a_carer(before, moves.status, dependants)
+        status = _keep_a_carer(before, moves.status, carer)
         left = (before == HOME) & (status == AWAY)
         came_back = (before == AWAY) & (status == HOME)
         placed = left & team & (u < p_slot * team_share)
@@ -241,12 +246,12 @@ class LabourMarket:
         return self.village_away.sum(axis=0)
 
 
-def _keep_a_carer(before: np.ndarray, after: np.ndarray, dependants: np.ndarray) -> np.ndarray:
-    """A household with children or elderly keeps one adult at home: if this
+def _keep_a_carer(before: np.ndarray, after: np.ndarray, needs_carer: np.ndarray) -> np.ndarray:
+    """A household that needs a carer keeps one adult at home: if this
     month's departures would leave none, the last one to leave stays."""
     home_after = ((after == HOME) | (after == FESTIVAL)).sum(axis=1)
     leaving = (before == HOME) & (after == AWAY)
-    undo = dependants & (home_after == 0) & leaving.any(axis=1)
+    undo = needs_carer & (home_after == 0) & leaving.any(axis=1)
     if not undo.any():
         return after
     out = after.copy()

@@ -64,7 +64,7 @@ class Livelihoods:
         self.dependants = hh.members > hh.working_age
         self.labour_days_per_mu = (eco.mix * m.labour_days_per_mu).sum()  # own farm's work per mu and year
         lab = cfg.labour
-        casual = lab.local_day_wage_yuan * lab.local_days_per_month
+        casual = eco.labour_market.local_day_wage(0) * lab.local_days_per_month
         farm = (hh.land_mu * (eco.mix * m.revenue_per_mu * (1 - m.input_cost_share)).sum()
                 * (1 - m.middleman_margin) / 12.0)
         workers = np.maximum(hh.working_age, 1)
@@ -163,7 +163,7 @@ class Livelihoods:
         lab = cfg.labour
         spare_days = np.maximum(home * days_per_worker - coop_days, 0.0)
         idle_days = np.minimum(home * lab.local_days_per_month, spare_days)
-        self._receive("market", to_fen(idle_days * lab.local_day_wage_yuan), "local_wages", "wages", rows)
+        self._receive("market", to_fen(idle_days * self.eco.labour_market.local_day_wage(t)), "local_wages", "wages", rows)
         self._receive("city", self._remittances(t, rows), "remittances", "remittances", rows)
         allowance, basic = self.allowance_fen[rows], self.basic_fen[rows]
         led.pay_block("state", "household", allowance, "poverty_allowance", rows)

@@ -39,7 +39,8 @@ class Market:
         self.names = tuple(sorted(cfg.commodities))
         specs = [cfg.commodities[n] for n in self.names]
         self.middleman_margin = cfg.middleman_margin
-        self.base_prices = np.stack([price_path(s, months, rng) for s in specs], axis=1)
+        trend = (1.0 + cfg.price_trend_annual) ** (np.arange(months) / 12.0)  # nominal farm-gate price trend
+        self.base_prices = np.stack([price_path(s, months, rng) for s in specs], axis=1) * trend[:, None]
         self.prices = self.base_prices if shock_factor is None else self.base_prices * shock_factor
         self.reference = np.array([s.reference_price_yuan for s in specs])
         self.price_index = self.prices / self.reference

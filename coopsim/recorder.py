@@ -186,7 +186,28 @@ class Recorder:
             "fiscal_cost_yuan": float(sum(r["fiscal_cost_yuan"] for r in months)),
             "away_share_mean": float(np.mean([r["away_share"] for r in months])),
             "coops_founded": months[-1]["coops_founded"], "coop_member_households": int(hh.coop_member.sum()),
+            "coop_revenue_yuan": self._coop_revenue_yuan(),
+            "collective_income_yuan": float(collective.sum()),
+            "collective_assets_per_village_yuan": float(self._collective_assets_yuan().mean()),
+            "workers_away_mean": float(np.mean([r["workers_away"] for r in months])),
         }
+
+    def _coop_revenue_yuan(self) -> float:
+        """The cooperatives' revenue of the year: sales and public-project income."""
+        cy = self.coop_year or {}
+        return float(sum(cy[k].sum() for k in ("coop_revenue_fen", "coop_public_income_fen") if k in cy) / 100.0)
+
+    def _collective_assets_yuan(self) -> np.ndarray:
+        """Each village collective's assets at book value (yuan): its cash, the
+        land, forest and buildings it put into its cooperative, and its share of
+        the cooperative's reserve (retained surplus)."""
+        eco = self.eco
+        assets = eco.ledger.block("collective") / 100.0
+        coops = eco.coops
+        if coops is None:
+            return assets
+        put_in = coops.founded * coops.cfg.shareholding.collective_assets_yuan
+        return assets + put_in + coops.collective_fraction * coops.reserve_fen / 100.0
 
     def tables(self, closing: dict[str, int]) -> RunTables:
         """All tables as DataFrames (plus the ledger's closing balances; the

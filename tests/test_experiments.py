@@ -15,7 +15,7 @@ FAST = ["region=tiny", "seed=1,2", "hydra.launcher.verbose=0"]
 
 
 def run_experiment(name: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    years = [] if name == "rollout_replay" else ["years=6"]
+    years = [] if name in ("rollout_replay", "bijie_2017_2020") else ["years=6"]
     return subprocess.run([sys.executable, "-m", "coopsim.cli", f"+experiment={name}", *FAST, *years, *extra,
                            f"hydra.sweep.dir={out}"], capture_output=True, text=True, timeout=900)
 
@@ -39,6 +39,10 @@ def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path) -> None:
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["seeds"]) == {2} and summary["difference"].notna().all()
     assert len(list((out / "figures").glob("*.png"))) >= 4
+    if name == "bijie_2017_2020":  # the history replay also writes the prefecture's yearly table
+        replay = pd.read_csv(out / "replay.csv")
+        assert list(replay.columns) == ["aggregate", "2017", "2018", "2019", "2020", "2021"]
+        assert (out / "facts.csv").exists() and "Facts not calibrated to" in (out / "replay.md").read_text()
 
 
 def test_report_fails_loudly_for_a_missing_reference(tmp_path: Path) -> None:

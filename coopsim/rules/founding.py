@@ -11,17 +11,19 @@ def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rn
     """Month (from the run start) in which each village founds its cooperative.
 
     A ``pilot_share`` of villages, drawn at random, found in the pilot month;
-    the others in a month drawn uniformly after the pilots up to the month the
-    rollout completes. Months before the run start are clipped to 0.
+    the others in a month drawn uniformly from the month the spread starts
+    up to the month the rollout completes. Months before the run start are
+    clipped to 0.
     """
     r = cfg.rollout
     pilot = (r.pilot_year - start_year) * 12 + r.pilot_month - 1
+    spread = (r.spread_year - start_year) * 12 + r.spread_month - 1
     complete = (r.complete_year - start_year) * 12 + r.complete_month - 1
     order = rng.permutation(n_villages)
     months = np.empty(n_villages, dtype=np.int64)
     n_pilot = int(round(r.pilot_share * n_villages))
     months[order[:n_pilot]] = pilot
-    later = rng.integers(min(pilot + 1, complete), complete + 1, size=n_villages - n_pilot)
+    later = rng.integers(min(spread, complete), complete + 1, size=n_villages - n_pilot)
     months[order[n_pilot:]] = later
     return np.maximum(months, 0)
 

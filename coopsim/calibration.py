@@ -1,0 +1,210 @@
+"""Calibrating the model to Bijie's facts, 2017-2020 (Optuna through Hydra's compose API).
+
+``coopsim-calibrate`` searches the behavioural parameters that the sources do
+not pin down (:data:`PARAMETERS`, each within a range) for the values that
+bring a run of the rollout years close to what Bijie reported
+(:data:`TARGETS`). Every trial composes its config exactly as ``coopsim``
+would (``calibration=none`` plus the trial's values), runs a few seeds in
+parallel and scores their mean outcomes. The search is reproducible: a seeded
+TPE sampler, trials one after another, the seeds fixed.
+
+Written to ``--out`` (default ``results/calibration/<timestamp>/``):
+``trials.csv`` (every trial's values, outcomes and loss), ``fit.csv`` (each
+target: what the sources say, the model before and after), ``fit.md``;
+``--save configs/calibration/bijie.yaml`` writes the fitted values as the
+config group that ``coopsim`` uses by default.
+
+Example::
+
+    coopsim-calibrate --trials 150 --save configs/calibration/bijie.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from coopsim.markdown import markdown_table
+
+#: What is searched: config key -> (low, high). Each is an estimate [E] in the
+#: config groups; the ranges are what the sources and common sense allow.
+PARAMETERS: dict[str, tuple[float, float]] = {
+    "labour.leave_probability": (0.04, 0.30),
+    "labour.return_probability": (0.003, 0.03),
+    "labour.remittance_share": (0.25, 0.60),
+    "labour.local_days_per_month": (2.0, 12.0),
+    "labour.local_wage_growth": (0.0, 0.12),
+    "market.middleman_margin": (0.10, 0.50),
+    "market.price_trend_annual": (0.0, 0.10),
+    "state.basic_transfers_yuan_month_per_person": (40.0, 200.0),
+    "households.carer_share": (0.0, 1.0),
+}
+
+#: How a calibration run is set up: the rollout years in one Bijie county,
+#: under the tiers as they came (1.0 from 2017, federations from 2020).
+RUN = ("region=county", "tier=v3", "scenario=baseline", "start_year=2017", "years=4")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One reported fact: a value or a range, and how far off counts as one unit of loss."""
+
+    name: str
+    low: float
+    high: float
+    scale: float
+    source: str
+
+    def loss(self, value: float) -> float:
+        """((distance outside [low, high]) / scale) squared; zero inside the range."""
+        gap = max(self.low - value, 0.0, value - self.high)
+        return (gap / self.scale) ** 2
+
+
+#: Bijie's facts (``data/calibration_sources.csv``).
+TARGETS = (
+    Target("income_per_capita_2017_yuan", 8473, 8473, 250, "rural_income_bijie_2017 (9,354 / 1.104) [S]"),
+    Target("income_per_capita_2018_yuan", 9354, 9354, 250, "rural_income_bijie 2018 [S]"),
+    Target("income_growth_2019_2020", 0.097, 0.097, 0.02,
+           "Guizhou rural income 6,671 (2014) -> 11,642 (2020): 9.7 %/yr [S]; Bijie's own 2019-20 figures not in the sources"),
+    Target("away_share", 0.64, 0.79, 0.03, "village_outmigration_share: 64-79 % of working-age adults away [S]"),
+    Target("labour_income_share", 0.43, 0.52, 0.03, "wage_income_share_rural: 0.43-0.52, about half [S]"),
+    Target("local_day_wage_2022_yuan", 100, 150, 10, "local_wage_day: 100-150 yuan/day (2022) [S]"),
+)
+
+
+def outcomes(region_year: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, float]:
+    """The calibration outcomes of one run's yearly table (2017-2020) and its config."""
+    y = region_year.set_index("year")
+    income = y["income_per_capita_mean_yuan"]
+    labour = (y["income_wages_per_capita_yuan"] + y["income_remittances_per_capita_yuan"]).sum() / income.sum()
+    lab = config["labour"]
+    return {
+        "income_per_capita_2017_yuan": float(income[2017]),
+        "income_per_capita_2018_yuan": float(income[2018]),
+        "income_growth_2019_2020": float(np.mean([income[2019] / income[2018], income[2020] / income[2019]]) - 1.0),
+        "away_share": float(y["away_share_mean"].mean()),
+        "labour_income_share": float(labour),
+        # the model's local wage path (LabourMarket.local_day_wage), five years on
+        "local_day_wage_2022_yuan": float(lab["local_day_wage_yuan"] * (1.0 + lab["local_wage_growth"]) ** 5),
+    }
+
+
+def loss(values: Mapping[str, float]) -> float:
+    """Sum of the targets' losses."""
+    return float(sum(t.loss(values[t.name]) for t in TARGETS))
+
+
+def evaluate(point: Mapping[str, float], overrides: Sequence[str], seed: int) -> dict[str, float]:
+    """One run at ``point`` (config key -> value) on ``seed``: its outcomes."""
+    from coopsim.compose import compose_dict
+    from coopsim.config import parse_config
+    from coopsim.run import simulate
+
+    data = compose_dict([*overrides, *(f"{k}={v!r}" for k, v in point.items()), f"seed={seed}",
+                         "household_table=false", "progress=never", "resilience=false", "threads=1"])
+    return outcomes(simulate(parse_config(data))["region_year"], data)
+
+
+def mean_outcomes(point: Mapping[str, float], overrides: Sequence[str], seeds: Sequence[int],
+                  pool: Parallel) -> dict[str, float]:
+    """Outcomes at ``point`` averaged over ``seeds`` (run in parallel)."""
+    runs = pool(delayed(evaluate)(point, overrides, s) for s in seeds)
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+
+
+def calibrate(trials: int, overrides: Sequence[str], seeds: Sequence[int], sampler_seed: int,
+              jobs: int, params: Mapping[str, tuple[float, float]] = PARAMETERS) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Search ``params`` with Optuna's TPE sampler; return (every trial, the best point)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=sampler_seed, multivariate=True,
+                                         n_startup_trials=min(15, max(trials // 4, 1)))
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    rows: list[dict[str, Any]] = []
+    with Parallel(n_jobs=jobs) as pool:
+        def objective(trial: optuna.Trial) -> float:
+            point = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in params.items()}
+            values = mean_outcomes(point, overrides, seeds, pool)
+            rows.append({"trial": trial.number, **point, **values, "loss": loss(values)})
+            return rows[-1]["loss"]
+
+        study.optimize(objective, n_trials=trials)
+    return pd.DataFrame(rows), dict(study.best_params)
+
+
+def fit_table(before: Mapping[str, float], after: Mapping[str, float]) -> pd.DataFrame:
+    """Each target: the reported value or range, the model before and after, and their losses."""
+    return pd.DataFrame([{
+        "target": t.name, "reported": f"{t.low:g}" if t.low == t.high else f"{t.low:g}-{t.high:g}",
+        "before": before[t.name], "after": after[t.name],
+        "loss_before": t.loss(before[t.name]), "loss_after": t.loss(after[t.name]), "source": t.source,
+    } for t in TARGETS])
+
+
+def calibration_yaml(best: Mapping[str, float], header: Sequence[str]) -> str:
+    """The fitted values as a ``# @package _global_`` config group file."""
+    groups: dict[str, dict[str, float]] = {}
+    for key, value in best.items():
+        group, name = key.split(".", 1)
+        groups.setdefault(group, {})[name] = value
+    lines = ["# @package _global_"] + [f"# {h}" if h else "#" for h in header]  # the package line must come first
+    for group, values in groups.items():
+        lines.append(f"{group}:")
+        lines += [f"  {name}: {float(f'{v:.4g}')!r}   # fitted in {PARAMETERS[f'{group}.{name}']}" for name, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="coopsim-calibrate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trials", type=int, default=150)
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="model seeds each trial is averaged over")
+    p.add_argument("--sampler-seed", type=int, default=2017)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--save", type=Path, default=None, help="write the fitted values here (a config group file)")
+    p.add_argument("overrides", nargs="*", help=f"Hydra overrides for every run (default: {' '.join(RUN)})")
+    args = p.parse_intermixed_args(argv)
+    if args.trials < 1:
+        p.error(f"--trials must be at least 1 (got {args.trials})")
+    overrides = ["calibration=none", *(args.overrides or RUN)]
+    start = time.perf_counter()
+    with Parallel(n_jobs=args.jobs) as pool:
+        before = mean_outcomes({}, overrides, args.seeds, pool)
+    trials, best = calibrate(args.trials, overrides, args.seeds, args.sampler_seed, args.jobs)
+    after = trials.loc[trials["loss"].idxmin(), list(before)].astype(float).to_dict()
+    fit = fit_table(before, after)
+    seconds = time.perf_counter() - start
+    out = args.out or Path("results") / "calibration" / time.strftime("%Y-%m-%d_%H-%M-%S")
+    out.mkdir(parents=True, exist_ok=True)
+    trials.to_csv(out / "trials.csv", index=False)
+    fit.to_csv(out / "fit.csv", index=False)
+    summary = (f"{args.trials} trials x {len(args.seeds)} seeds ({' '.join(overrides)}) in {seconds:.0f} s; "
+               f"loss {loss(before):.3f} before, {loss(after):.3f} after")
+    (out / "fit.md").write_text(f"{summary}\n\n{markdown_table(fit)}\n")
+    print(summary)
+    pd.set_option("display.width", 200)
+    print(fit.drop(columns="source").to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print("fitted:", {k: float(f"{v:.4g}") for k, v in best.items()})
+    if args.save:
+        header = ["Fitted by coopsim-calibrate (coopsim/calibration.py) to Bijie's facts, 2017-2020:",
+                  f"  coopsim-calibrate --trials {args.trials} --seeds {' '.join(map(str, args.seeds))} "
+                  f"--sampler-seed {args.sampler_seed}",
+                  f"  {summary}.", "Switch off with calibration=none (the estimates in the other groups)."]
+        args.save.write_text(calibration_yaml(best, header))
+        print(f"written {args.save}")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()

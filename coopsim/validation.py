@@ -1,0 +1,97 @@
+"""Facts the model was not calibrated to, set beside what the runs computed.
+
+Each fact is a number the sources report (``data/calibration_sources.csv``)
+that no calibration target or parameter fixes; the model's figure is computed
+from a run's tables. ``facts_table`` takes the run directories of one tier
+(seeds) and returns, for each fact, what was reported, the model's mean over
+the seeds and their range. Used by the history replay
+(``configs/experiment/bijie_2017_2020.yaml``) and ``docs/VALIDATION.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Bijie's rural households [E], to scale a smaller region's counts to the prefecture.
+PREFECTURE_HOUSEHOLDS = 1_300_000
+#: What a cooperative pays its member households (flow kinds in ``flows.parquet``).
+MEMBER_INCOME = ("coop_land_rent", "coop_wages", "coop_dividend", "coop_guaranteed_dividend")
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    reported: str
+    source: str
+    measure: Callable[[Path], float]
+
+
+def _table(run: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(run / f"{name}.parquet")
+
+
+def consumption_per_capita(year: int) -> Callable[[Path], float]:
+    """Households' consumption spending per person in ``year`` (yuan)."""
+    def measure(run: Path) -> float:
+        flows = _table(run, "flows")
+        spent = flows.loc[(flows["year"] == year) & (flows["kind"] == "consumption"), "amount_fen"].sum() / 100.0
+        ry = _table(run, "region_year")
+        return float(spent / ry.loc[ry["year"] == year, "persons"].iloc[0])
+    return measure
+
+
+def migrants_scaled(year: int) -> Callable[[Path], float]:
+    """Workers away (mean of the year's months), scaled to the prefecture's 1.3 M households."""
+    def measure(run: Path) -> float:
+        ry = _table(run, "region_year")
+        row = ry.loc[ry["year"] == year].iloc[0]
+        return float(row["workers_away_mean"] * PREFECTURE_HOUSEHOLDS / row["households"])
+    return measure
+
+
+def member_gain(year: int, quantile: float) -> Callable[[Path], float]:
+    """What cooperatives paid a member household in ``year`` (rent, wages, dividends), at a quantile of villages."""
+    def measure(run: Path) -> float:
+        vy = _table(run, "village_year")
+        vy = vy[vy["year"] == year]
+        vm = _table(run, "village_month")
+        members = vm[(vm["year"] == year) & (vm["month"] == 12)].set_index("village")["coop_members"]
+        paid = (vy.set_index("village")[["coop_wages_yuan", "coop_land_rent_yuan", "coop_dividends_yuan"]].sum(axis=1))
+        per = (paid / members.reindex(paid.index)).replace([np.inf, -np.inf], np.nan).dropna()
+        return float(per.quantile(quantile)) if len(per) else float("nan")
+    return measure
+
+
+def income_per_capita(year: int) -> Callable[[Path], float]:
+    def measure(run: Path) -> float:
+        ry = _table(run, "region_year")
+        return float(ry.loc[ry["year"] == year, "income_per_capita_mean_yuan"].iloc[0])
+    return measure
+
+
+FACTS = (
+    Fact("rural consumption per person, 2018 (yuan)", "8,920", "rural_consumption_bijie [S]", consumption_per_capita(2018)),
+    Fact("migrant workers away, 2020 (mean of months, scaled to 1.3 M households)", "> 2,000,000 a year",
+         "bijie_migrants [S]", migrants_scaled(2020)),
+    Fact("cooperative income of a member household, 2020, median village (yuan)", "3,000 in good cases",
+         "coop_member_gain [S]", member_gain(2020, 0.5)),
+    Fact("cooperative income of a member household, 2020, best tenth of villages (yuan)", "3,000 in good cases",
+         "coop_member_gain [S]", member_gain(2020, 0.9)),
+    Fact("rural income per person, 2020 (yuan)", "11,642 (Guizhou; Bijie's own not in the sources)",
+         "rural_income_guizhou [S]", income_per_capita(2020)),
+)
+
+
+def facts_table(runs: Sequence[Path]) -> pd.DataFrame:
+    """Each fact: what was reported, the model's mean over ``runs`` and their range."""
+    rows = []
+    for fact in FACTS:
+        values = np.array([fact.measure(r) for r in runs])
+        rows.append({"fact": fact.name, "reported": fact.reported, "model": float(values.mean()),
+                     "model_min": float(values.min()), "model_max": float(values.max()), "source": fact.source})
+    return pd.DataFrame(rows)
