@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coopsim.households import INCOME_SOURCES
+from coopsim.households import AWAY, INCOME_SOURCES
 from coopsim.ledger import segment_sums
 from coopsim.metrics import gini, weighted_median
 
@@ -190,7 +190,17 @@ class Recorder:
             "collective_income_yuan": float(collective.sum()),
             "collective_assets_per_village_yuan": float(self._collective_assets_yuan().mean()),
             "workers_away_mean": float(np.mean([r["workers_away"] for r in months])),
+            "migrant_wage_mean_yuan": self._migrant_wage_yuan((year - cfg.start_year) * 12 + 11),
         }
+
+    def _migrant_wage_yuan(self, t: int) -> float:
+        """Mean monthly city wage of the workers away in month ``t`` (destination, sector, skill, team)."""
+        eco = self.eco
+        away = eco.hh.worker_status == AWAY
+        if not away.any():
+            return float("nan")
+        uplift = eco.plat.cfg.export_wage_uplift if eco.plat is not None else 0.0
+        return float(eco.labour_market.slot_wage(t, eco.hh, uplift)[away].mean())
 
     def _coop_revenue_yuan(self) -> float:
         """The cooperatives' revenue of the year: sales and public-project income."""

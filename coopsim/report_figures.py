@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from coopsim.report import BOOTSTRAP_SEED, bootstrap_ci  # noqa: E402
 from coopsim.resilience import smoothed  # noqa: E402
@@ -49,6 +50,7 @@ def income_paths(region_year: pd.DataFrame, path: Path, column: str, ylabel: str
             ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
         ax.set_title(scenario)
         ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years, not 2017.5
         ax.set_ylabel(ylabel)
         ax.legend()
     return _save(fig, path)

@@ -67,10 +67,11 @@ def member_gain(year: int, quantile: float) -> Callable[[Path], float]:
     return measure
 
 
-def income_per_capita(year: int) -> Callable[[Path], float]:
+def region_year_value(column: str, year: int) -> Callable[[Path], float]:
+    """A column of the yearly region table in ``year``."""
     def measure(run: Path) -> float:
         ry = _table(run, "region_year")
-        return float(ry.loc[ry["year"] == year, "income_per_capita_mean_yuan"].iloc[0])
+        return float(ry.loc[ry["year"] == year, column].iloc[0])
     return measure
 
 
@@ -83,7 +84,9 @@ FACTS = (
     Fact("cooperative income of a member household, 2020, best tenth of villages (yuan)", "3,000 in good cases",
          "coop_member_gain [S]", member_gain(2020, 0.9)),
     Fact("rural income per person, 2020 (yuan)", "11,642 (Guizhou; Bijie's own not in the sources)",
-         "rural_income_guizhou [S]", income_per_capita(2020)),
+         "rural_income_guizhou [S]", region_year_value("income_per_capita_mean_yuan", 2020)),
+    Fact("migrant wage, 2020 (yuan/month; workers away in December)", "4,549 (national, migrants working away)",
+         "migrant_wage_outflow [S]", region_year_value("migrant_wage_mean_yuan", 2020)),
 )
 
 
