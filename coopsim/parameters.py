@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -182,8 +182,7 @@ def render() -> str:
     fitted = {k: estimates[k] for k, v in base.items() if estimates.get(k) != v}
     parts = [section("Run settings and thresholds", group_table(
         {k: v for k, v in base.items() if "." not in k}, notes, fitted))]
-    by_households: Callable[[str], Any] = lambda opt: composed(f"region={opt}")["region"]["households"]  # noqa: E731
-    regions = sorted(options("region"), key=by_households)
+    regions = sorted(options("region"), key=lambda opt: composed(f"region={opt}")["region"]["households"])
     parts.append(section("Regions (`region=`)", wide_table(
         {r: leaves({"region": composed(f"region={r}")["region"]}) for r in regions}, notes)))
     for group in DEFAULT_GROUPS:
