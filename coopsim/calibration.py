@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from coopsim.config import RunConfig
 from coopsim.markdown import markdown_table
+from coopsim.rules.livelihood import wage_in_month
 
 #: What is searched: config key -> (low, high). Each is an estimate [E] in the
 #: config groups; the ranges are what the sources and common sense allow.
@@ -81,20 +83,21 @@ TARGETS = (
 )
 
 
-def outcomes(region_year: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, float]:
+def outcomes(region_year: pd.DataFrame, cfg: RunConfig) -> dict[str, float]:
     """The calibration outcomes of one run's yearly table (2017-2020) and its config."""
     y = region_year.set_index("year")
     income = y["income_per_capita_mean_yuan"]
     labour = (y["income_wages_per_capita_yuan"] + y["income_remittances_per_capita_yuan"]).sum() / income.sum()
-    lab = config["labour"]
+    lab = cfg.labour
     return {
         "income_per_capita_2017_yuan": float(income[2017]),
         "income_per_capita_2018_yuan": float(income[2018]),
         "income_growth_2019_2020": float(np.mean([income[2019] / income[2018], income[2020] / income[2019]]) - 1.0),
         "away_share": float(y["away_share_mean"].mean()),
         "labour_income_share": float(labour),
-        # the model's local wage path (LabourMarket.local_day_wage), five years on
-        "local_day_wage_2022_yuan": float(lab["local_day_wage_yuan"] * (1.0 + lab["local_wage_growth"]) ** 5),
+        # the model's local wage path (LabourMarket.local_day_wage) in 2022
+        "local_day_wage_2022_yuan": wage_in_month(lab.local_day_wage_yuan, lab.local_wage_growth,
+                                                  (2022 - cfg.start_year) * 12),
     }
 
 
@@ -105,13 +108,12 @@ def loss(values: Mapping[str, float]) -> float:
 
 def evaluate(point: Mapping[str, float], overrides: Sequence[str], seed: int) -> dict[str, float]:
     """One run at ``point`` (config key -> value) on ``seed``: its outcomes."""
-    from coopsim.compose import compose_dict
-    from coopsim.config import parse_config
+    from coopsim.compose import compose_config
     from coopsim.run import simulate
 
-    data = compose_dict([*overrides, *(f"{k}={v!r}" for k, v in point.items()), f"seed={seed}",
-                         "household_table=false", "progress=never", "resilience=false", "threads=1"])
-    return outcomes(simulate(parse_config(data))["region_year"], data)
+    cfg = compose_config([*overrides, *(f"{k}={v!r}" for k, v in point.items()), f"seed={seed}",
+                          "household_table=false", "progress=never", "resilience=false", "threads=1"])
+    return outcomes(simulate(cfg)["region_year"], cfg)
 
 
 def mean_outcomes(point: Mapping[str, float], overrides: Sequence[str], seeds: Sequence[int],
@@ -122,8 +124,9 @@ def mean_outcomes(point: Mapping[str, float], overrides: Sequence[str], seeds: S
 
 
 def calibrate(trials: int, overrides: Sequence[str], seeds: Sequence[int], sampler_seed: int,
-              jobs: int, params: Mapping[str, tuple[float, float]] = PARAMETERS) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Search ``params`` with Optuna's TPE sampler; return (every trial, the best point)."""
+              pool: Parallel, params: Mapping[str, tuple[float, float]] = PARAMETERS) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Search ``params`` with Optuna's TPE sampler, each trial's seeds run on ``pool``;
+    return (every trial, the best point)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -131,14 +134,14 @@ def calibrate(trials: int, overrides: Sequence[str], seeds: Sequence[int], sampl
                                          n_startup_trials=min(15, max(trials // 4, 1)))
     study = optuna.create_study(direction="minimize", sampler=sampler)
     rows: list[dict[str, Any]] = []
-    with Parallel(n_jobs=jobs) as pool:
-        def objective(trial: optuna.Trial) -> float:
-            point = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in params.items()}
-            values = mean_outcomes(point, overrides, seeds, pool)
-            rows.append({"trial": trial.number, **point, **values, "loss": loss(values)})
-            return rows[-1]["loss"]
 
-        study.optimize(objective, n_trials=trials)
+    def objective(trial: optuna.Trial) -> float:
+        point = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in params.items()}
+        values = mean_outcomes(point, overrides, seeds, pool)
+        rows.append({"trial": trial.number, **point, **values, "loss": loss(values)})
+        return rows[-1]["loss"]
+
+    study.optimize(objective, n_trials=trials)
     return pd.DataFrame(rows), dict(study.best_params)
 
 
@@ -179,9 +182,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         p.error(f"--trials must be at least 1 (got {args.trials})")
     overrides = ["calibration=none", *(args.overrides or RUN)]
     start = time.perf_counter()
-    with Parallel(n_jobs=args.jobs) as pool:
+    with Parallel(n_jobs=args.jobs) as pool:  # one set of workers for the estimates and every trial
         before = mean_outcomes({}, overrides, args.seeds, pool)
-    trials, best = calibrate(args.trials, overrides, args.seeds, args.sampler_seed, args.jobs)
+        trials, best = calibrate(args.trials, overrides, args.seeds, args.sampler_seed, pool)
     after = trials.loc[trials["loss"].idxmin(), list(before)].astype(float).to_dict()
     fit = fit_table(before, after)
     seconds = time.perf_counter() - start

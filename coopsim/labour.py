@@ -19,6 +19,7 @@ from coopsim.config import LabourConfig
 from coopsim.config_scenario import SECTORS
 from coopsim.households import AWAY, FESTIVAL, HOME, Households, any_slot, sum_slots
 from coopsim.ledger import ALL, Rows
+from coopsim.rules.livelihood import wage_in_month
 from coopsim.rules.migration import (
     AFTER_FESTIVAL_MONTH,
     FESTIVAL_MONTH,
@@ -64,11 +65,11 @@ class LabourMarket:
 
     def base_wage(self, t: int) -> float:
         """The migrant reference wage in month ``t`` (before destination, sector, skill)."""
-        return self.cfg.migrant_wage_yuan_month * (1.0 + self.cfg.migrant_wage_growth) ** (t // 12)
+        return wage_in_month(self.cfg.migrant_wage_yuan_month, self.cfg.migrant_wage_growth, t)
 
     def local_day_wage(self, t: int) -> float:
         """The day wage of casual local work in month ``t``."""
-        return self.cfg.local_day_wage_yuan * (1.0 + self.cfg.local_wage_growth) ** (t // 12)
+        return wage_in_month(self.cfg.local_day_wage_yuan, self.cfg.local_wage_growth, t)
 
     def slot_wage(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
         """(rows, W) monthly wage of each slot's job if it is away."""

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from coopsim import calibration
 from coopsim.calibration import PARAMETERS, TARGETS, Target, loss, outcomes
 from coopsim.compose import CONFIG_DIR
-from tests.conftest import compose_dict
+from tests.conftest import compose_dict, run_config
 
 
 def test_a_target_costs_nothing_inside_its_range_and_squares_the_gap_outside() -> None:
@@ -30,7 +30,7 @@ def test_outcomes_of_a_hand_made_table() -> None:
                        "income_wages_per_capita_yuan": [1000.0, 1000.0, 1000.0, 1000.0],
                        "income_remittances_per_capita_yuan": [3000.0, 3500.0, 3950.0, 4445.0],
                        "away_share_mean": [0.6, 0.7, 0.7, 0.6]})
-    out = outcomes(ry, {"labour": {"local_day_wage_yuan": 100.0, "local_wage_growth": 0.1}})
+    out = outcomes(ry, run_config("start_year=2017", "labour.local_day_wage_yuan=100", "labour.local_wage_growth=0.1"))
     assert out["income_per_capita_2017_yuan"] == 8000.0 and out["income_per_capita_2018_yuan"] == 9000.0
     assert out["income_growth_2019_2020"] == pytest.approx(0.10)
     assert out["away_share"] == pytest.approx(0.65)

@@ -5,6 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
+def wage_in_month(start_wage: float, yearly_growth: float, t: int) -> float:
+    """A wage that rises by ``yearly_growth`` each January, ``t`` months after the start (a January).
+
+    >>> round(wage_in_month(100.0, 0.1, 25), 6)  # third year: two rises
+    121.0
+    """
+    return start_wage * (1.0 + yearly_growth) ** (t // 12)
+
+
 def farm_labour_factor(need_days: np.ndarray, available_days: np.ndarray) -> np.ndarray:
     """Share of the own farm's work that gets done: ``min(1, available / need)`` (1 if no need).
 
