@@ -99,7 +99,9 @@ class Economy:
         factor = price_multiplier(cfg.shocks, names, cfg.start_year, cfg.months, self.streams["shocks"])
         self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"], factor)
         conditions = city_conditions(cfg.shocks, cfg.labour.destination_names, cfg.start_year, cfg.months)
-        self.labour_market = LabourMarket(cfg.labour, self.world, conditions)
+        platform = cfg.tier.platform
+        self.labour_market = LabourMarket(cfg.labour, self.world, conditions,
+                                          platform.export_wage_uplift if platform is not None else 0.0)
         self.labour_market.initial_destinations(self.hh, self.streams["migration"])
         v = self.world.n_villages
         self.ledger = Ledger(OUTSIDE_ACCOUNTS, {"household": self.hh.n, "cooperative": v, "collective": v,

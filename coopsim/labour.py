@@ -44,8 +44,11 @@ class LabourMarket:
     villages or one household: the result is the same).
     """
 
-    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions) -> None:
+    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions,
+                 team_wage_uplift: float = 0.0) -> None:
         self.cfg, self.world, self.conditions = cfg, world, conditions
+        #: Extra wage of a worker placed by a labour export team (tier 3.0; 0 otherwise).
+        self.team_wage_uplift = team_wage_uplift
         self.names = cfg.destination_names
         dests = [cfg.destinations[n] for n in self.names]
         self.wage_multiplier = np.array([d.wage_multiplier for d in dests])
@@ -71,19 +74,19 @@ class LabourMarket:
         """The day wage of casual local work in month ``t``."""
         return wage_in_month(self.cfg.local_day_wage_yuan, self.cfg.local_wage_growth, t)
 
-    def slot_wage(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
+    def slot_wage(self, t: int, hh: Households, rows: Rows = ALL) -> np.ndarray:
         """(rows, W) monthly wage of each slot's job if it is away."""
         d = np.maximum(hh.worker_destination[rows], 0)
         s = np.maximum(hh.worker_sector[rows], 0)
         factor = (self.wage_multiplier[:, None] * self.conditions.wage_factor[t]).ravel().take(d * self.n_sectors + s)
         wage = self.base_wage(t) * hh.productivity[rows, None] * factor
-        if export_uplift:
-            wage = wage * (1.0 + export_uplift * hh.organised[rows])
+        if self.team_wage_uplift:
+            wage = wage * (1.0 + self.team_wage_uplift * hh.organised[rows])
         return wage
 
-    def remittances_yuan(self, t: int, hh: Households, export_uplift: float, rows: Rows = ALL) -> np.ndarray:
+    def remittances_yuan(self, t: int, hh: Households, rows: Rows = ALL) -> np.ndarray:
         """What each household's migrants send home this month."""
-        net = self.slot_wage(t, hh, export_uplift, rows)
+        net = self.slot_wage(t, hh, rows)
         net -= self.living_cost.take(np.maximum(hh.worker_destination[rows], 0))
         np.maximum(net, 0.0, out=net)
         net *= hh.worker_status[rows] == AWAY

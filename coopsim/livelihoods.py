@@ -216,9 +216,8 @@ class Livelihoods:
         stale = np.flatnonzero(self.remit_stale[rows])
         if stale.size:
             eco = self.eco
-            uplift = eco.plat.cfg.export_wage_uplift if eco.plat is not None else 0.0
             which: slice | np.ndarray = rows if stale.size == rows.stop - rows.start else stale + rows.start
-            self.remit_fen[which] = to_fen(eco.labour_market.remittances_yuan(t, eco.hh, uplift, which))
+            self.remit_fen[which] = to_fen(eco.labour_market.remittances_yuan(t, eco.hh, which))
             self.remit_stale[which] = False
         return self.remit_fen[rows]
 

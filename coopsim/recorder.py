@@ -199,8 +199,7 @@ class Recorder:
         away = eco.hh.worker_status == AWAY
         if not away.any():
             return float("nan")
-        uplift = eco.plat.cfg.export_wage_uplift if eco.plat is not None else 0.0
-        return float(eco.labour_market.slot_wage(t, eco.hh, uplift)[away].mean())
+        return float(eco.labour_market.slot_wage(t, eco.hh)[away].mean())
 
     def _coop_revenue_yuan(self) -> float:
         """The cooperatives' revenue of the year: sales and public-project income."""
