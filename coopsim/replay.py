@@ -15,6 +15,7 @@ directory when it ends (``configs/experiment/bijie_2017_2020.yaml``);
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from hydra.experimental.callback import Callback
 
 from coopsim.markdown import markdown_table
 from coopsim.report import FAILURES
-from coopsim.validation import facts_table
+from coopsim.validation import facts_table, load_run
 
 #: (column of region_year, label in the table, divisor for the unit shown)
 AGGREGATES = (
@@ -45,9 +46,7 @@ AGGREGATES = (
 
 def runs_of(sweep_dir: Path, tier: str) -> list[Path]:
     """The complete runs (with ``metadata.json``) of ``tier`` under ``sweep_dir``."""
-    runs = [p.parent for p in sorted(sweep_dir.glob("**/metadata.json"))]
-    runs = [r for r in runs if (r / "region_year.parquet").exists()
-            and (pd.read_parquet(r / "region_year.parquet", columns=["tier"])["tier"] == tier).all()]
+    runs = [p.parent for p in sorted(sweep_dir.rglob("metadata.json")) if json.loads(p.read_text())["tier"] == tier]
     if not runs:
         raise FileNotFoundError(f"no complete run of tier={tier} under {sweep_dir}")
     return runs
@@ -74,8 +73,8 @@ def fmt(x: float) -> str:
 
 def write_replay(sweep_dir: Path, tier: str = "v3") -> Path:
     """Write ``replay.csv``, ``facts.csv`` and ``replay.md`` into ``sweep_dir``; return the Markdown's path."""
-    runs = runs_of(sweep_dir, tier)
-    ry = pd.concat([pd.read_parquet(r / "region_year.parquet") for r in runs], ignore_index=True)
+    runs = [load_run(r) for r in runs_of(sweep_dir, tier)]
+    ry = pd.concat([r["region_year"] for r in runs], ignore_index=True)
     table = prefecture_table(ry)
     table.to_csv(sweep_dir / "replay.csv", index=False)
     facts = facts_table(runs)

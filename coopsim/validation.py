@@ -2,15 +2,15 @@
 
 Each fact is a number the sources report (``data/calibration_sources.csv``)
 that no calibration target or parameter fixes; the model's figure is computed
-from a run's tables. ``facts_table`` takes the run directories of one tier
-(seeds) and returns, for each fact, what was reported, the model's mean over
+from a run's tables. ``facts_table`` takes the tables of the runs of one
+tier (seeds, each read once by :func:`load_run`) and returns, for each fact, what was reported, the model's mean over
 the seeds and their range. Used by the history replay
 (``configs/experiment/bijie_2017_2020.yaml``) and ``docs/VALIDATION.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,10 @@ import pandas as pd
 
 #: Bijie's rural households [E], to scale a smaller region's counts to the prefecture.
 PREFECTURE_HOUSEHOLDS = 1_300_000
-#: What a cooperative pays its member households (flow kinds in ``flows.parquet``).
-MEMBER_INCOME = ("coop_land_rent", "coop_wages", "coop_dividend", "coop_guaranteed_dividend")
+#: The tables of a run that the facts are measured on.
+TABLES = ("region_year", "village_year", "village_month", "flows")
+#: A run's tables by name.
+Tables = Mapping[str, pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -28,38 +30,39 @@ class Fact:
     name: str
     reported: str
     source: str
-    measure: Callable[[Path], float]
+    measure: Callable[[Tables], float]
 
 
-def _table(run: Path, name: str) -> pd.DataFrame:
-    return pd.read_parquet(run / f"{name}.parquet")
+def load_run(run: Path) -> dict[str, pd.DataFrame]:
+    """The tables of the run directory ``run`` that the facts need, read once."""
+    return {name: pd.read_parquet(run / f"{name}.parquet") for name in TABLES}
 
 
-def consumption_per_capita(year: int) -> Callable[[Path], float]:
+def consumption_per_capita(year: int) -> Callable[[Tables], float]:
     """Households' consumption spending per person in ``year`` (yuan)."""
-    def measure(run: Path) -> float:
-        flows = _table(run, "flows")
+    def measure(run: Tables) -> float:
+        flows = run["flows"]
         spent = flows.loc[(flows["year"] == year) & (flows["kind"] == "consumption"), "amount_fen"].sum() / 100.0
-        ry = _table(run, "region_year")
+        ry = run["region_year"]
         return float(spent / ry.loc[ry["year"] == year, "persons"].iloc[0])
     return measure
 
 
-def migrants_scaled(year: int) -> Callable[[Path], float]:
+def migrants_scaled(year: int) -> Callable[[Tables], float]:
     """Workers away (mean of the year's months), scaled to the prefecture's 1.3 M households."""
-    def measure(run: Path) -> float:
-        ry = _table(run, "region_year")
+    def measure(run: Tables) -> float:
+        ry = run["region_year"]
         row = ry.loc[ry["year"] == year].iloc[0]
         return float(row["workers_away_mean"] * PREFECTURE_HOUSEHOLDS / row["households"])
     return measure
 
 
-def member_gain(year: int, quantile: float) -> Callable[[Path], float]:
+def member_gain(year: int, quantile: float) -> Callable[[Tables], float]:
     """What cooperatives paid a member household in ``year`` (rent, wages, dividends), at a quantile of villages."""
-    def measure(run: Path) -> float:
-        vy = _table(run, "village_year")
+    def measure(run: Tables) -> float:
+        vy = run["village_year"]
         vy = vy[vy["year"] == year]
-        vm = _table(run, "village_month")
+        vm = run["village_month"]
         members = vm[(vm["year"] == year) & (vm["month"] == 12)].set_index("village")["coop_members"]
         paid = (vy.set_index("village")[["coop_wages_yuan", "coop_land_rent_yuan", "coop_dividends_yuan"]].sum(axis=1))
         per = (paid / members.reindex(paid.index)).replace([np.inf, -np.inf], np.nan).dropna()
@@ -67,10 +70,10 @@ def member_gain(year: int, quantile: float) -> Callable[[Path], float]:
     return measure
 
 
-def region_year_value(column: str, year: int) -> Callable[[Path], float]:
+def region_year_value(column: str, year: int) -> Callable[[Tables], float]:
     """A column of the yearly region table in ``year``."""
-    def measure(run: Path) -> float:
-        ry = _table(run, "region_year")
+    def measure(run: Tables) -> float:
+        ry = run["region_year"]
         return float(ry.loc[ry["year"] == year, column].iloc[0])
     return measure
 
@@ -90,8 +93,8 @@ FACTS = (
 )
 
 
-def facts_table(runs: Sequence[Path]) -> pd.DataFrame:
-    """Each fact: what was reported, the model's mean over ``runs`` and their range."""
+def facts_table(runs: Sequence[Tables]) -> pd.DataFrame:
+    """Each fact: what was reported, the model's mean over ``runs`` (their tables) and their range."""
     rows = []
     for fact in FACTS:
         values = np.array([fact.measure(r) for r in runs])
