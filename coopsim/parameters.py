@@ -50,6 +50,10 @@ class Annotation:
     source: str
     meaning: str
 
+    def columns(self, source: str | None = None) -> dict[str, str]:
+        """The table's unit, source (``source`` if given) and meaning columns."""
+        return {"unit": self.unit, "source": source or self.source, "meaning": self.meaning}
+
 
 def leaves(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Dotted key -> value of every leaf (lists are leaves; empty and null branches are skipped)."""
@@ -125,8 +129,7 @@ def source_of(key: str, note: Annotation, fitted: Mapping[str, Any]) -> str:
 
 def group_table(values: Mapping[str, Any], notes: Mapping[str, Annotation], fitted: Mapping[str, Any]) -> str:
     """Parameter | value | unit | source | meaning, for keys without names in them."""
-    rows = [{"parameter": f"`{k}`", "value": show(v), "unit": notes[k].unit,
-             "source": source_of(k, notes[k], fitted), "meaning": notes[k].meaning}
+    rows = [{"parameter": f"`{k}`", "value": show(v), **notes[k].columns(source_of(k, notes[k], fitted))}
             for k, v in values.items()]
     return markdown_table(pd.DataFrame(rows))
 
@@ -134,16 +137,15 @@ def group_table(values: Mapping[str, Any], notes: Mapping[str, Annotation], fitt
 def named_table(values: Mapping[str, Any], notes: Mapping[str, Annotation], prefix: str) -> str:
     """One row per field, one column per name (commodity, destination, crop)."""
     names: dict[str, None] = {}
-    fields: dict[str, dict[str, Any]] = {}
+    fields: dict[str, dict[str, Any]] = {}  # by the key's pattern
     for key, v in values.items():
-        name, _, field = key[len(prefix) + 1:].partition(".")
+        name = key[len(prefix) + 1:].partition(".")[0]
         names[name] = None
-        fields.setdefault(field, {})[name] = v
-    rows = []
-    for field, by_name in fields.items():
-        note = notes[f"{prefix}.*" + (f".{field}" if field else "")]
-        rows.append({"parameter": f"`{field or prefix}`", **{n: show(by_name.get(n, "–")) for n in names},
-                     "unit": note.unit, "source": note.source, "meaning": note.meaning})
+        fields.setdefault(pattern_of(key), {})[name] = v
+    # the field after "<prefix>.*." names the row; a bare "<prefix>.*" (the farm mix) is the prefix itself
+    rows = [{"parameter": f"`{pattern[len(prefix) + 3:] or prefix}`",
+             **{n: show(by_name.get(n, "–")) for n in names}, **notes[pattern].columns()}
+            for pattern, by_name in fields.items()]
     return markdown_table(pd.DataFrame(rows))
 
 
@@ -151,8 +153,7 @@ def wide_table(columns: Mapping[str, Mapping[str, Any]], notes: Mapping[str, Ann
     """One row per key, one column per option (``–`` where an option has no such key)."""
     keys = list(dict.fromkeys(k for values in columns.values() for k in values))
     rows = [{"parameter": f"`{k}`", **{opt: show(v[k]) if k in v else "–" for opt, v in columns.items()},
-             "unit": notes[pattern_of(k)].unit, "source": notes[pattern_of(k)].source,
-             "meaning": notes[pattern_of(k)].meaning} for k in keys]
+             **notes[pattern_of(k)].columns()} for k in keys]
     return markdown_table(pd.DataFrame(rows))
 
 
