@@ -46,6 +46,9 @@ class Households:
     registered_poor, cadre, secretary
         Registered-poor household; a village cadre lives here; the village
         party secretary lives here (one per village).
+    dependants
+        Children or elderly live here (more members than working-age
+        adults); derived.
     needs_carer
         Children or elderly live here and no grandparent can look after
         them: a working-age adult stays at home.
@@ -83,6 +86,7 @@ class Households:
     coop_member: np.ndarray = field(init=False)
     land_in_coop_mu: np.ndarray = field(init=False)
     share_value_fen: np.ndarray = field(init=False)
+    dependants: np.ndarray = field(init=False)
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
     organised: np.ndarray = field(init=False)
@@ -94,6 +98,7 @@ class Households:
 
     def __post_init__(self) -> None:
         n = len(self.village)
+        self.dependants = self.members > self.working_age
         self.organised = np.zeros((n, MAX_WORKERS), dtype=bool)
         self.worker_destination = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
@@ -207,7 +212,7 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
 
     slots = np.arange(MAX_WORKERS)[None, :] < working_age[:, None]
     away = rng.random((n, MAX_WORKERS)) < labour.initial_away_share
-    needs_carer = (members > working_age) & (rng.random(n) < cfg.carer_share)
+    needs_carer = (members > working_age) & (rng.random(n) < cfg.carer_share)  # among households with dependants
     status = np.where(slots, np.where(away, AWAY, HOME), NO_WORKER).astype(np.int8)
     return Households(
         village=village,

@@ -146,8 +146,7 @@ class LabourMarket:
         city = self.base_wage(t) * hh.productivity[rows] * float(cond.wage_factor[t].mean())
         p_leave = leave_probability(cfg.leave_probability, cfg.wage_gap_elasticity, city, local_income,
                                     reference_ratio)
-        dependants = hh.members[rows] > hh.working_age[rows]
-        p_leave = np.where(dependants, p_leave * cfg.family_factor, p_leave)
+        p_leave = np.where(hh.dependants[rows], p_leave * cfg.family_factor, p_leave)
         carer = hh.needs_carer[rows]
         may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave, return_factor)
         sub: slice | np.ndarray = np.flatnonzero(may_move)

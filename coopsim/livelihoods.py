@@ -61,7 +61,6 @@ class Livelihoods:
         self._lock = threading.Lock()  # for what blocks stepped on different threads share
         cfg, hh, m = eco.cfg, eco.hh, eco.market
         self.county = eco.world.township_county[hh.township]
-        self.dependants = hh.members > hh.working_age
         self.labour_days_per_mu = (eco.mix * m.labour_days_per_mu).sum()  # own farm's work per mu and year
         lab = cfg.labour
         casual = eco.labour_market.local_day_wage(0) * lab.local_days_per_month
@@ -149,7 +148,7 @@ class Livelihoods:
         at_home, home = hh.at_home(rows), hh.home_workers[rows]
         coop_days = self._collect_coop_pay(rows, at_home)
         self._collect_processing_wages(rows, home)
-        available = (at_home + cfg.households.left_behind_labour * self.dependants[rows]) * days_per_worker - coop_days
+        available = (at_home + cfg.households.left_behind_labour * hh.dependants[rows]) * days_per_worker - coop_days
         own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
         factor = farm_labour_factor(own * self.labour_days_per_mu / 12.0, np.maximum(available, 0.0))
         value_per_mu = self.value_per_mu[hh.township[rows]]
