@@ -2,7 +2,7 @@
 
 One ``mesa.Agent`` per household; at each household phase of a month the
 model activates every agent in order (``AgentSet.do``), and each agent applies
-coopsim's household rule (:class:`coopsim.livelihoods.Livelihoods`) to its own
+coopsim's household rule (:class:`coopsim.households.livelihoods.Livelihoods`) to its own
 row. The institutions (markets, cooperatives, federations, platforms) step as
 in coopsim. So this measures what it costs to run the very same household step
 as Mesa agents; it gives the same tables as coopsim.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import mesa
 
 from coopsim.config import RunConfig
-from coopsim.economy import TICKS, Economy
+from coopsim.engine.economy import TICKS, Economy
 
 
 class Household(mesa.Agent):  # type: ignore[misc]

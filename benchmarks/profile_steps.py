@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/profile_steps.py [overrides ...]     # default: region=bijie, the scale workload
 
-Times every institution step (:class:`coopsim.economy.Economy` methods run by
+Times every institution step (:class:`coopsim.engine.economy.Economy` methods run by
 the SimPy processes) and every household step (all blocks of a phase
 together, on however many threads run them). Prints a table; asserts nothing.
 For a function-level view run the same workload under ``py-spy`` or
@@ -21,13 +21,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from coopsim.compose import compose_config
-from coopsim.economy import Economy
+from coopsim.config import compose_config
+from coopsim.engine.calendar import MONTH
+from coopsim.engine.economy import Economy
 
 WORKLOAD = ["region=bijie", "tier=v3", "scenario=[price_collapse,city_crisis]", "resilience=false",
             "household_table=false", "progress=never"]
-INSTITUTIONS = ("markets", "institutions", "open_labour_market", "open_membership", "production", "running_costs",
-                "year_end", "bookkeeping", "close_year")
+#: The economy's steps of the calendar (the households' are timed as the engine runs them).
+INSTITUTIONS = tuple(p.step for p in MONTH if p.actor == "economy" and p.when != "founded")
 
 
 def timed(name: str, fn: Callable[..., Any], totals: dict[str, float]) -> Callable[..., Any]:

@@ -68,8 +68,8 @@ def child(engine: str, months: int, overrides: list[str]) -> None:
     import hashlib
     import resource
 
-    from coopsim.compose import compose_config
-    from coopsim.economy import TICKS, Economy
+    from coopsim.config.compose import compose_config
+    from coopsim.engine.economy import TICKS, Economy
 
     cfg = compose_config([*overrides, *WORKLOAD, f"engine={'agents' if engine == 'reference' else 'fast'}"])
     if engine == "mesa":

@@ -20,11 +20,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from coopsim.compose import CONFIG_DIR
-from coopsim.config import TIER_BLOCKS, ConfigError
-from coopsim.config_tiers import not_in_tier
-from coopsim.run import FAILURE, run_to_directory
-from coopsim.sweep import record_failure
+from coopsim.config import BLOCKS, CONFIG_DIR, TIER_BLOCKS, ConfigError, not_in_tier
+from coopsim.io.run_dir import FAILURE, record_failure
+from coopsim.run import run_to_directory
 
 HYDRA_OWN = {".hydra", "coopsim.log", "cli.log", "main.log"}
 log = logging.getLogger("coopsim")
@@ -95,7 +93,7 @@ def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
     for o in overrides:
         key = o.get_key_element().lstrip("+~")
         parts = key.split(".")
-        if len(parts) < 2 or parts[0] != "tier" or parts[1] not in ("cooperative", "federation", "platform"):
+        if len(parts) < 2 or parts[0] != "tier" or parts[1] not in BLOCKS:
             continue
         for tier in tiers:
             if tier in TIER_BLOCKS and parts[1] not in TIER_BLOCKS[tier]:
@@ -111,8 +109,8 @@ def entry() -> None:
             print(f"coopsim: bad config: {e}", file=sys.stderr)
         sys.exit(2)
     main()
-    from coopsim.report import FAILURES
-    from coopsim.sweep import FAILED_RUNS
+    from coopsim.analysis.report import FAILURES  # here: the report's figures need matplotlib, not every run
+    from coopsim.io.sweeps import FAILED_RUNS
 
     if FAILURES or FAILED_RUNS:
         sys.exit(1)

@@ -1,18 +1,17 @@
-"""A run as a function: validated config in, tidy tables out.
+"""A run as a function: validated config in, tidy tables out — and a run
+written to its directory.
 
 Example::
 
-    from coopsim.config import parse_config
-    from coopsim.run import simulate
+    from coopsim import compose_config, simulate
 
-    tables = simulate(parse_config(config_dict))
+    tables = simulate(compose_config(["region=tiny", "tier=v2"]))
     tables["region_year"][["year", "income_per_capita_mean_yuan", "poverty_rate"]]
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import resource
 import time
 from collections.abc import Callable, Mapping
@@ -22,15 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coopsim.config import RunConfig, parse_config
-from coopsim.economy import Economy
-from coopsim.output import METADATA, StreamedTable, code_version, run_id, with_provenance, write_metadata, write_tables
-from coopsim.recorder import RunTables
-from coopsim.resilience import income_response, measures
-from coopsim.shocks import onset_month
+from coopsim.analysis.resilience import income_response, measures
+from coopsim.config import RunConfig, onset_month, parse_config
+from coopsim.engine.economy import Economy
+from coopsim.engine.recorder import RunTables
+from coopsim.io.provenance import code_version, run_id, with_provenance
+from coopsim.io.run_dir import FAILURE, StreamedTable, completed_run, write_metadata, write_tables
 
-#: Written instead of ``metadata.json`` when a run fails: its config and traceback.
-FAILURE = "failure.json"
+__all__ = ["FAILURE", "run_to_directory", "simulate", "simulate_scenario"]
 
 #: Show a progress bar after this many seconds when ``progress: auto``.
 PROGRESS_DELAY_S = 3.0
@@ -41,7 +39,7 @@ def simulate(cfg: RunConfig, progress: bool = False, label: str = "",
     """Run one region under one tier to the horizon and return its tables.
 
     The ledger is verified at the end: a run that created or lost money
-    raises :class:`coopsim.ledger.LedgerError` and returns nothing.
+    raises :class:`coopsim.money.LedgerError` and returns nothing.
     ``household_sink`` takes each year's household rows as they are made
     (then ``household_year`` is not among the tables returned).
     """
@@ -73,18 +71,6 @@ def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "",
     tables["resilience"] = pd.DataFrame([measures(tables, baseline, onset, cfg.start_year)])
     tables["income_response"] = income_response(tables["region_month"], baseline["region_month"])
     return tables
-
-
-def completed_run(out_dir: Path, rid: str) -> dict[str, Any] | None:
-    """The metadata of a complete run of the same config and code in ``out_dir``, if any."""
-    path = out_dir / METADATA
-    if not path.exists():
-        return None
-    try:
-        meta = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return meta if meta.get("run_id") == rid else None
 
 
 def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:

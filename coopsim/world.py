@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 
 from coopsim.config import RegionConfig
-from coopsim.ledger import allocate
+from coopsim.money import allocate
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,31 @@ def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[np.nda
     return [pairs[bounds[i] : bounds[i + 1], 1].astype(np.int32) for i in range(n)]
 
 
+def _graph(region: RegionConfig, township_county: np.ndarray, village_township: np.ndarray,
+           village_households: np.ndarray, village_starts: np.ndarray, xy: np.ndarray,
+           ties: list[np.ndarray]) -> nx.Graph:
+    """The networkx graph: county -> township -> village admin edges and neighbour ties."""
+    n_town = len(township_county)
+    g = nx.Graph(name=region.name)
+    for c in range(region.counties):
+        name = region.county_names[c] if region.county_names else f"county {c}"
+        g.add_node(f"county:{c}", kind="county", index=c, name=name)
+    for t in range(n_town):
+        g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]))
+        g.add_edge(f"county:{township_county[t]}", f"township:{t}", kind="admin")
+    for v in range(region.villages):
+        start = int(village_starts[v])
+        g.add_node(
+            f"village:{v}", kind="village", index=v, township=int(village_township[v]),
+            x=float(xy[v, 0]), y=float(xy[v, 1]),
+            hh_start=start, hh_stop=start + int(village_households[v]),
+        )
+        g.add_edge(f"township:{village_township[v]}", f"village:{v}", kind="admin")
+    g.add_edges_from((f"village:{v}", f"village:{u}", {"kind": "neighbour"})
+                     for v in range(region.villages) for u in ties[v].tolist() if u > v)
+    return g
+
+
 def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
     """Build the region graph from its config and the ``world`` random stream.
 
@@ -130,22 +155,6 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
     xy = cell + rng.random((region.villages, 2))
     ties = _nearest_neighbours(xy, region.neighbours_per_village)
 
-    g = nx.Graph(name=region.name)
-    for c in range(region.counties):
-        name = region.county_names[c] if region.county_names else f"county {c}"
-        g.add_node(f"county:{c}", kind="county", index=c, name=name)
-    for t in range(n_town):
-        g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]))
-        g.add_edge(f"county:{township_county[t]}", f"township:{t}", kind="admin")
-    for v in range(region.villages):
-        start = int(village_starts[v])
-        g.add_node(
-            f"village:{v}", kind="village", index=v, township=int(village_township[v]),
-            x=float(xy[v, 0]), y=float(xy[v, 1]),
-            hh_start=start, hh_stop=start + int(village_households[v]),
-        )
-        g.add_edge(f"township:{village_township[v]}", f"village:{v}", kind="admin")
-    g.add_edges_from((f"village:{v}", f"village:{u}", {"kind": "neighbour"})
-                     for v in range(region.villages) for u in ties[v].tolist() if u > v)
+    g = _graph(region, township_county, village_township, village_households, village_starts, xy, ties)
     neighbours = tuple(ties)
     return World(g, village_township, township_county, village_households, village_starts, neighbours)

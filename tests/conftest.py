@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from coopsim.compose import compose_config
-from coopsim.compose import compose_dict as _compose_dict
 from coopsim.config import RunConfig
+from coopsim.config.compose import compose_config
+from coopsim.config.compose import compose_dict as _compose_dict
 from coopsim.run import simulate
 
 

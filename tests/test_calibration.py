@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from coopsim import calibration
-from coopsim.calibration import PARAMETERS, TARGETS, Target, loss, outcomes
-from coopsim.compose import CONFIG_DIR
+from coopsim.config import CONFIG_DIR
+from coopsim.studies import calibration
+from coopsim.studies.calibration import PARAMETERS, TARGETS, Target, loss, outcomes
 from tests.conftest import compose_dict, run_config
 
 

@@ -62,7 +62,7 @@ def test_household_table_is_written_year_by_year_with_the_same_rows(tmp_path: Pa
     so a 1.3-million-household region never holds it all; it equals the in-memory table."""
     import pyarrow.parquet as pq
 
-    from coopsim.compose import compose_dict
+    from coopsim.config.compose import compose_dict
     from coopsim.run import run_to_directory, simulate
     from tests.conftest import run_config
 

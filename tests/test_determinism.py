@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coopsim.economy import Economy
+from coopsim.engine.economy import Economy
 from coopsim.run import simulate
 from tests.conftest import run_config, tiny_tables
 

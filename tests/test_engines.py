@@ -1,6 +1,6 @@
 """The fast engine against the reference engine (one SimPy process per household).
 
-Both apply the same household rules (:mod:`coopsim.livelihoods`) to rows: the
+Both apply the same household rules (:mod:`coopsim.households.livelihoods`) to rows: the
 fast engine to blocks of whole villages, shared out among threads; the
 reference engine to one household at a time. They must give the same tables.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.economy import Economy
-from coopsim.livelihoods import household_blocks
+from coopsim.engine.economy import Economy
+from coopsim.households.livelihoods import household_blocks
 from coopsim.run import simulate
 from tests.conftest import run_config
 
@@ -34,8 +34,8 @@ def test_reference_engine_gives_the_same_tables(fast_v3: dict[str, pd.DataFrame]
 
 def test_threads_do_not_change_the_tables(fast_v3: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch) -> None:
     # blocks of ~60 households, so that the tiny region is stepped as many blocks on two threads
-    monkeypatch.setattr("coopsim.livelihoods.BLOCK_HOUSEHOLDS", 60)
-    monkeypatch.setattr("coopsim.livelihoods.MIN_BLOCK_HOUSEHOLDS", 1)
+    monkeypatch.setattr("coopsim.households.livelihoods.BLOCK_HOUSEHOLDS", 60)
+    monkeypatch.setattr("coopsim.households.livelihoods.MIN_BLOCK_HOUSEHOLDS", 1)
     threaded = simulate(run_config(*SHOCKED_V3, "threads=2"))
     for name, table in fast_v3.items():
         pd.testing.assert_frame_equal(threaded[name], table, check_exact=True, obj=name)

@@ -1,7 +1,15 @@
-"""Every canned experiment runs end to end in a fast mode and writes its report."""
+"""Every canned experiment runs end to end in a fast mode, writes its report, and
+gives its stored summary (``tests/golden/``), so a change of model behaviour
+shows up in review as a changed golden file.
+
+After a change that is meant to move results, rewrite the golden files with
+``COOPSIM_UPDATE_GOLDEN=1 python -m pytest tests/test_experiments.py`` and
+commit them with the change (the experiment pages say what moved).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +20,32 @@ import pytest
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "configs" / "experiment").glob("*.yaml"))
 FAST = ["region=tiny", "seed=1,2", "hydra.launcher.verbose=0"]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+#: Significant digits kept in a golden summary (enough to see any change of behaviour).
+DIGITS = 6
+
+
+def golden_text(out: Path, name: str) -> str:
+    """What is compared with ``tests/golden/<name>.csv``: the paired differences
+    (and, for the replay, the prefecture's table and the facts), rounded."""
+    parts = [pd.read_csv(out / "summary.csv").to_csv(index=False, float_format=f"%.{DIGITS}g", lineterminator="\n")]
+    for extra in ("replay.csv", "facts.csv"):
+        if (out / extra).exists():
+            parts.append(pd.read_csv(out / extra).to_csv(index=False, float_format=f"%.{DIGITS}g",
+                                                        lineterminator="\n"))
+    return "\n".join(parts)
+
+
+def check_golden(out: Path, name: str) -> None:
+    text, path = golden_text(out, name), GOLDEN / f"{name}.csv"
+    if os.environ.get("COOPSIM_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"no golden summary {path}: run with COOPSIM_UPDATE_GOLDEN=1 and commit it"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name}: the fast run's summary differs from {path} (the model's behaviour changed); if that is meant, "
+        "rewrite the golden files with COOPSIM_UPDATE_GOLDEN=1 and say on the experiment pages what moved")
 
 
 def run_experiment(name: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -43,6 +77,11 @@ def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path) -> None:
         replay = pd.read_csv(out / "replay.csv")
         assert list(replay.columns) == ["aggregate", "2017", "2018", "2019", "2020", "2021"]
         assert (out / "facts.csv").exists() and "Facts not calibrated to" in (out / "replay.md").read_text()
+    check_golden(out, name)
+
+
+def test_every_golden_summary_belongs_to_an_experiment() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.csv")) == EXPERIMENTS
 
 
 def test_report_fails_loudly_for_a_missing_reference(tmp_path: Path) -> None:

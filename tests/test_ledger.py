@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopsim.ledger import Ledger, LedgerError, allocate, segment_sums, split_equally, to_fen
+from coopsim.money import Ledger, LedgerError, allocate, segment_sums, split_equally, to_fen
 
 STARTS = np.array([0, 2, 2, 5])  # 4 villages with 2, 0, 3 and 1 households
 

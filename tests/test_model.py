@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.economy import Economy
+from coopsim.engine.economy import Economy
 from coopsim.households import INCOME_SOURCES
 from coopsim.rules.shares import ShareRegister, share_rules_hold
 from tests.conftest import run_config

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.replay import AGGREGATES, prefecture_table, runs_of, write_replay
+from coopsim.analysis.replay import AGGREGATES, prefecture_table, runs_of, write_replay
+from coopsim.analysis.validation import FACTS
 from coopsim.run import run_to_directory
-from coopsim.validation import FACTS
 from tests.conftest import compose_dict
 
 

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.report import OUTCOMES, bootstrap_ci, paired_differences
+from coopsim.analysis.outcomes import HEADLINE, names
+from coopsim.analysis.statistics import bootstrap_ci, paired_differences
 
 
 def per_run(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
-    return pd.DataFrame([{"scenario": sc, "group": g, "seed": s, **dict.fromkeys(OUTCOMES, 0.0),
+    return pd.DataFrame([{"scenario": sc, "group": g, "seed": s, **dict.fromkeys(names(HEADLINE), 0.0),
                           "income_per_capita_mean_yuan": x} for sc, g, s, x in rows])
 
 

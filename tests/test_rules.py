@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from coopsim.config import CadrePayConfig
 from coopsim.households import AWAY, FESTIVAL, HOME, NO_WORKER
-from coopsim.ledger import allocate
-from coopsim.metrics import gini, weighted_median
+from coopsim.money import allocate
 from coopsim.rules.distribution import allocate_rows, split_surplus
 from coopsim.rules.founding import choose_industry, founding_months
+from coopsim.rules.measures import gini, weighted_median
 from coopsim.rules.migration import leave_probability, migration_step
 from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.rules.prices import local_price_factor

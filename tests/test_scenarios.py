@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coopsim.analysis.resilience import recovery_months
 from coopsim.config import ConfigError, parse_config
-from coopsim.economy import Economy
+from coopsim.engine.economy import Economy
 from coopsim.households import AWAY, HOME
-from coopsim.labour import _keep_a_carer
-from coopsim.resilience import recovery_months
+from coopsim.markets.labour import _keep_a_carer
+from coopsim.markets.shocks import city_conditions, price_multiplier
 from coopsim.rules.migration import chain_finding, destination_choice
 from coopsim.run import simulate, simulate_scenario
-from coopsim.shocks import city_conditions, price_multiplier
 from tests.conftest import compose_dict, run_config
 
 TINY = ("region=tiny", "years=8", "progress=never")

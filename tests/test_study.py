@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from coopsim.config_tiers import tier_levers
-from coopsim.report import OUTCOMES, paired_differences, per_run_outcomes
-from coopsim.study import run_study
+from coopsim.analysis.outcomes import HEADLINE, names
+from coopsim.analysis.statistics import paired_differences, per_run_outcomes
+from coopsim.config import tier_levers
+from coopsim.studies.study import run_study
 
 
 def levers(tier: str) -> list[str]:
@@ -25,7 +26,7 @@ def test_levers_of_each_tier() -> None:
 def test_paired_effects_hand_computed() -> None:
     rows = []
     for group, seed, income in [("ref", 1, 100.0), ("ref", 2, 200.0), ("x", 1, 110.0), ("x", 2, 190.0)]:
-        rows.append({"scenario": "baseline", "group": group, "seed": seed, **dict.fromkeys(OUTCOMES, 0.0),
+        rows.append({"scenario": "baseline", "group": group, "seed": seed, **dict.fromkeys(names(HEADLINE), 0.0),
                      "income_per_capita_mean_yuan": income})
     effects = paired_differences(pd.DataFrame(rows), "ref").set_index("outcome")
     # seed 1: +10, seed 2: -10 -> mean 0, min -10, max +10

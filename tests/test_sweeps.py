@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coopsim.sweep import collect
+from coopsim.io.sweeps import collect
 
 
 def coopsim(*args: str) -> subprocess.CompletedProcess[str]:
@@ -93,7 +93,7 @@ def test_collect_command_writes_one_tidy_table(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     assert coopsim("-m", "tier=none,v1", "region=tiny", "years=2", "progress=never",
                    f"hydra.sweep.dir={sweep}").returncode == 0
-    res = subprocess.run([sys.executable, "-m", "coopsim.sweep", str(sweep), "--table", "village_year"],
+    res = subprocess.run([sys.executable, "-m", "coopsim.io.sweeps", str(sweep), "--table", "village_year"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     table = pd.read_parquet(sweep / "collected_village_year.parquet")
@@ -102,7 +102,7 @@ def test_collect_command_writes_one_tidy_table(tmp_path: Path) -> None:
 
 
 def test_morris_sensitivity_runs_through_the_model(tmp_path: Path) -> None:
-    res = subprocess.run([sys.executable, "-m", "coopsim.sensitivity", "--trajectories", "2", "--param",
+    res = subprocess.run([sys.executable, "-m", "coopsim.studies.sensitivity", "--trajectories", "2", "--param",
                           "labour.remittance_share", "0.3", "0.6", "--param", "tier.cooperative.sales_margin",
                           "0.05", "0.2", "--out", str(tmp_path), "region=tiny", "years=3", "tier=v1"],
                          capture_output=True, text=True, timeout=600)

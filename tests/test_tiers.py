@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from coopsim.config import ConfigError, parse_config
-from coopsim.economy import TICKS, Economy
+from coopsim.engine.economy import TICKS, Economy
 from coopsim.households import AWAY, HOME
-from coopsim.ledger import to_fen
-from coopsim.operations import sell_output
-from coopsim.platform import floor_payout_yuan, project_sizes_yuan
+from coopsim.institutions.operations import sell_output
+from coopsim.institutions import CountyPlatforms, TownshipFederations
+from coopsim.institutions.platform import floor_payout_yuan, project_sizes_yuan
+from coopsim.money import to_fen
 from tests.conftest import compose_dict, run_config
 
 # Everything starts in January 2017: all six cooperatives found in month 0,
@@ -31,6 +32,18 @@ def economy_at_month_start(*overrides: str) -> Economy:
     return eco
 
 
+def fed_of(eco: Economy) -> TownshipFederations:
+    fed = eco.partner("federation")
+    assert isinstance(fed, TownshipFederations)
+    return fed
+
+
+def plat_of(eco: Economy) -> CountyPlatforms:
+    plat = eco.partner("platform")
+    assert isinstance(plat, CountyPlatforms)
+    return plat
+
+
 def flows_of(eco: Economy, kind: str) -> int:
     return sum(a for (k, _p, _q), a in eco.ledger.flows.items() if k == kind)
 
@@ -40,7 +53,7 @@ def test_floor_price_pays_the_gap_times_the_quantity() -> None:
                                  "tier.platform.brand=false", "tier.platform.processing=false")
     eco.market.price_index[0, :] = 0.5
     quantity = np.full(eco.world.n_villages, 1000.0)  # 1,000 yuan worth at the reference price
-    revenue = sell_output(0, quantity, eco.coops, eco.hh, eco.fed, eco.plat)  # type: ignore[arg-type]
+    revenue = sell_output(0, quantity, eco.coops, eco.hh)  # type: ignore[arg-type]
     # floor 0.85 of the reference price, realised 0.5: gap 0.35 x 1,000 = 350 yuan each
     assert flows_of(eco, "floor_price_payout") == 6 * 350_00
     # the cooperative sells at 0.5 less its 10 % margin (450 yuan) and gets the 350 from the state
@@ -52,17 +65,17 @@ def test_no_floor_payout_above_the_floor() -> None:
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
                                  "tier.platform.brand=false", "tier.platform.processing=false")
     eco.market.price_index[0, :] = 1.2
-    sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, eco.fed, eco.plat)  # type: ignore[arg-type]
+    sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh)  # type: ignore[arg-type]
     assert flows_of(eco, "floor_price_payout") == 0
 
 
 def test_back_end_contract_pays_the_agreed_price_and_sells_in_bulk() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
-    fed = eco.fed
-    assert fed is not None and fed.serving(eco.coops.founded).all()  # type: ignore[union-attr]
+    fed = fed_of(eco)
+    assert fed.serving(eco.coops.founded).all()  # type: ignore[union-attr]
     fed.agreed_index[:] = 0.9  # agreed before the season
     eco.market.price_index[0, :] = 0.6  # the price then falls
-    revenue = sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, fed, None)  # type: ignore[arg-type]
+    revenue = sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh)  # type: ignore[arg-type]
     # members are paid the agreed 0.9 x 1,000 = 900 yuan; the federation sells at
     # 0.6 less its 5 % bulk margin = 570 yuan and carries the loss
     assert revenue.tolist() == [900_00] * 6
@@ -72,8 +85,7 @@ def test_back_end_contract_pays_the_agreed_price_and_sells_in_bulk() -> None:
 
 def test_agreed_price_is_last_years_average_at_bulk_reach() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
-    fed = eco.fed
-    assert fed is not None
+    fed = fed_of(eco)
     eco.market.price_index[:12, :] = np.linspace(0.5, 1.6, 12)[:, None]  # mean 1.05
     fed.agree_prices(12)
     assert fed.agreed_index == pytest.approx(np.full_like(fed.agreed_index, 1.05 * 0.95))
@@ -102,8 +114,8 @@ def test_technology_and_shared_management() -> None:
 def test_pooled_fund_lends_before_the_bank_and_charges_its_rate() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
     eco.env.run(until=12 * TICKS)
-    coops, fed = eco.coops, eco.fed
-    assert coops is not None and fed is not None
+    coops, fed = eco.coops, fed_of(eco)
+    assert coops is not None
     assert flows_of(eco, "federation_fund_loans") > 0
     lent_by_town = np.bincount(eco.world.village_township, weights=coops.fund_debt_fen)
     assert (lent_by_town <= fed.fund_capital_fen + 1).all()
@@ -112,8 +124,7 @@ def test_pooled_fund_lends_before_the_bank_and_charges_its_rate() -> None:
 
 def test_strong_villages_lead_weak_ones() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
-    fed = eco.fed
-    assert fed is not None
+    fed = fed_of(eco)
     fed.joint_capital_fen[:] = 1_000_000_00  # 1 M yuan of joint operations per township
     before = eco.ledger.block("collective")
     collective = np.array([0, 100_000_00, 0, 100_000_00, 100_000_00, 100_000_00])  # last year's income
@@ -129,8 +140,8 @@ def test_a_badly_run_federation_fails_and_stops_serving() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.overhead_yuan_per_year=1e9",
                                  "tier.federation.credit_limit_yuan=0", "tier.federation.fund=false")
     eco.env.run(until=TICKS)
-    fed = eco.fed
-    assert fed is not None and fed.failed.all()
+    fed = fed_of(eco)
+    assert fed.failed.all()
     assert not fed.serving(eco.coops.founded).any()  # type: ignore[union-attr]
     eco.env.run(until=25 * TICKS)  # the run goes on; members sell by themselves again
     assert eco.ledger.verify()
@@ -138,8 +149,7 @@ def test_a_badly_run_federation_fails_and_stops_serving() -> None:
 
 def test_reward_fund_shares_the_regions_part_among_qualifiers() -> None:
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
-    plat = eco.plat
-    assert plat is not None
+    plat = plat_of(eco)
     last = to_fen(np.array([300_000, 300_000, 300_000, 0, 400_000, 250_000.0]))
     now = to_fen(np.array([330_000, 340_000, 320_000, 500_000, 400_000, 290_000.0]))
     reward = plat.rewards(now, last, eco.coops.founded)  # type: ignore[union-attr]
@@ -175,8 +185,8 @@ def test_labour_export_teams_place_migrants_for_a_fee() -> None:
     without = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.platform.labour_export=false"))
     for eco in (with_teams, without):
         eco.env.run(until=12 * TICKS)
-    placed = with_teams.plat.placements  # type: ignore[union-attr]
-    assert placed > 0 and without.plat.placements == 0  # type: ignore[union-attr]
+    placed = plat_of(with_teams).placements
+    assert placed > 0 and plat_of(without).placements == 0
     assert flows_of(with_teams, "labour_export_placement_fees") == placed * 300_00
     hh = with_teams.hh
     assert not (hh.organised & (hh.worker_status == HOME)).any()

@@ -66,7 +66,7 @@ def split_surpluses(surplus_fen: np.ndarray, reserve_fen: np.ndarray, members: n
 
 
 def allocate_rows(totals_fen: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """:func:`~coopsim.ledger.allocate` of each total over the same weights:
+    """:func:`~coopsim.money.allocate` of each total over the same weights:
     (len(totals), len(weights)) int64, each row summing exactly to its total."""
     w = np.asarray(weights, dtype=np.float64)
     totals = np.asarray(totals_fen, dtype=np.int64)

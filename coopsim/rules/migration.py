@@ -6,8 +6,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from coopsim.households import AWAY, FESTIVAL, HOME
-
+#: Where a working-age adult is (one cell of ``Households.worker_status``): no
+#: worker in this slot, at home, away in a city, home for the Spring Festival
+#: (going back to the city after it).
+NO_WORKER, HOME, AWAY, FESTIVAL = 0, 1, 2, 3
 FESTIVAL_MONTH, AFTER_FESTIVAL_MONTH = 1, 3
 
 

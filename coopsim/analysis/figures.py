@@ -1,0 +1,154 @@
+"""The comparison report's figures (PNG, matplotlib's Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from coopsim.analysis.resilience import smoothed  # noqa: E402
+from coopsim.analysis.runs import onsets_from_runs  # noqa: E402
+from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci  # noqa: E402
+
+
+def _band(values: pd.DataFrame, column: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Mean and bootstrap 95 % band of ``column`` over seeds, per x."""
+    rows = []
+    for x, g in values.groupby("x"):
+        lo, hi = bootstrap_ci(g[column].to_numpy(), rng, 1000)
+        rows.append({"x": x, "mean": g[column].mean(), "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def _grid(n: int, width: float = 6.0, height: float = 4.2) -> tuple[plt.Figure, np.ndarray]:
+    fig, axes = plt.subplots(1, n, figsize=(width * n, height), squeeze=False)
+    return fig, axes[0]
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def income_paths(region_year: pd.DataFrame, path: Path, column: str, ylabel: str) -> Path:
+    """A yearly outcome by group per scenario: mean over seeds with a 95 % band."""
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    scenarios = list(dict.fromkeys(region_year["scenario"]))
+    fig, axes = _grid(len(scenarios))
+    for ax, scenario in zip(axes, scenarios, strict=True):
+        sc = region_year[region_year["scenario"] == scenario]
+        for i, (group, g) in enumerate(sc.groupby("group", sort=False)):
+            band = _band(g.assign(x=g["year"]), column, rng)
+            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group)
+            ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
+        ax.set_title(scenario)
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years, not 2017.5
+        ax.set_ylabel(ylabel)
+        ax.legend()
+    return _save(fig, path)
+
+
+def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Path) -> Path | None:
+    """Income as % of the same group's and seed's baseline run, around each shock."""
+    shocked = [s for s in dict.fromkeys(region_month["scenario"]) if s != "baseline" and s in onsets]
+    if not shocked:
+        return None
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    base = region_month[region_month["scenario"] == "baseline"]
+    fig, axes = _grid(len(shocked))
+    for ax, scenario in zip(axes, shocked, strict=True):
+        onset = onsets[scenario]
+        rows = []
+        for (group, seed), g in region_month[region_month["scenario"] == scenario].groupby(["group", "seed"]):
+            b = base[(base["group"] == group) & (base["seed"] == seed)]
+            if b.empty:
+                continue
+            ratio = 100 * smoothed(g["income_per_capita_yuan"]) / smoothed(b["income_per_capita_yuan"])
+            rows.append(pd.DataFrame({"group": group, "seed": seed, "x": g["t"].to_numpy() - onset, "ratio": ratio}))
+        data = pd.concat(rows)
+        data = data[(data["x"] >= -12) & (data["x"] <= 48)]
+        for i, (group, g) in enumerate(data.groupby("group", sort=False)):
+            band = _band(g, "ratio", rng)
+            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group)
+            ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
+        ax.axhline(100, color="grey", linewidth=0.8)
+        ax.axhline(95, color="grey", linewidth=0.8, linestyle="--")
+        ax.axvline(0, color="grey", linewidth=0.8)
+        ax.set_title(f"{scenario}: income vs no shock")
+        ax.set_xlabel("months from the onset")
+        ax.set_ylabel("% of the no-shock income (3-month average)")
+        ax.legend()
+    return _save(fig, path)
+
+
+def collective_distribution(village_year: pd.DataFrame, path: Path) -> Path:
+    """Collective income across villages in the final year of the baseline runs."""
+    vy = village_year[village_year["scenario"] == village_year["scenario"].iloc[0]]
+    last = vy[vy["year"] == vy["year"].max()]
+    groups = list(dict.fromkeys(last["group"]))
+    fig, axes = _grid(1, 7.5, 4.2)
+    ax = axes[0]
+    data = [last[last["group"] == g]["collective_income_yuan"].to_numpy() / 1000 for g in groups]
+    ax.boxplot(data, showfliers=False)
+    ax.set_xticks(range(1, len(groups) + 1), groups)
+    ax.axhline(50, color="C3", linestyle="--", linewidth=1, label="thin village line (50,000 yuan)")
+    ax.set_ylabel("collective income per village, thousand yuan")
+    ax.set_title(f"villages' collective income, {int(last['year'].max())} ({vy['scenario'].iloc[0]})")
+    ax.legend()
+    return _save(fig, path)
+
+
+def fiscal_vs_income(diffs: pd.DataFrame, persons: float, path: Path) -> Path | None:
+    """Extra fiscal cost against income gained, per group and scenario, both per person and year."""
+    inc = diffs[diffs["outcome"] == "income_per_capita_mean_yuan"].set_index(["scenario", "group"])
+    fis = diffs[diffs["outcome"] == "fiscal_cost_yuan"].set_index(["scenario", "group"])
+    if inc.empty:
+        return None
+    fig, axes = _grid(1, 7.5, 4.8)
+    ax = axes[0]
+    markers = "osD^v<>"
+    for j, scenario in enumerate(dict.fromkeys(inc.index.get_level_values(0))):
+        for i, group in enumerate(dict.fromkeys(inc.loc[scenario].index)):
+            x, y = fis.loc[(scenario, group)], inc.loc[(scenario, group)]
+            ax.errorbar(x["difference"] / persons, y["difference"],
+                        xerr=[[(x["difference"] - x["ci_low"]) / persons], [(x["ci_high"] - x["difference"]) / persons]],
+                        yerr=[[y["difference"] - y["ci_low"]], [y["ci_high"] - y["difference"]]],
+                        fmt=markers[j % len(markers)], color=f"C{i}", label=f"{group}, {scenario}", capsize=3)
+    lim = ax.get_xlim()
+    xs = np.linspace(min(0, lim[0]), max(0, lim[1]), 10)
+    ax.plot(xs, xs, color="grey", linewidth=0.8, linestyle="--", label="1 yuan of income per yuan spent")
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("extra fiscal cost per person and year, yuan")
+    ax.set_ylabel("extra income per person and year, yuan")
+    ax.set_title("what it costs the state and what households gain")
+    ax.legend(fontsize=7, ncol=2)
+    return _save(fig, path)
+
+
+def draw_all(tables: dict[str, pd.DataFrame], per_run: pd.DataFrame, diffs: pd.DataFrame,
+             resilience: pd.DataFrame, reference: str, out: Path) -> dict[str, Path]:
+    """Draw every figure into ``out``; return title -> path."""
+    out.mkdir(parents=True, exist_ok=True)
+    ry = tables["region_year"]
+    figures: dict[str, Path | None] = {
+        "Income per person by year (mean over seeds, 95 % band)":
+            income_paths(ry, out / "income_paths.png", "income_per_capita_mean_yuan", "yuan per person and year"),
+        "Response to each shock": shock_responses(tables["region_month"], onsets_from_runs(tables["runs"]),
+                                                  out / "shock_response.png"),
+        "Poverty rate by year": income_paths(ry, out / "poverty.png", "poverty_rate", "share of persons below the line"),
+        "Collective income across villages": collective_distribution(tables["village_year"],
+                                                                     out / "collective_income.png"),
+        "Fiscal cost against income gain (vs " + reference + ")":
+            fiscal_vs_income(diffs, float(ry["persons"].iloc[0]), out / "fiscal_vs_income.png"),
+    }
+    return {k: v for k, v in figures.items() if v is not None}

@@ -1,0 +1,91 @@
+"""Comparison reports: collect a sweep's runs, pair them on seeds, bootstrap the
+differences, draw the figures and write a self-contained HTML report.
+
+Runs are grouped by one config key (``compare_by``, by default ``tier``) and
+paired with the reference group's run of the same scenario and seed — the same
+households, prices and shocks (common random numbers). For each outcome the
+report gives each group's mean paired difference from the reference with a
+bootstrap 95 % confidence interval over seeds.
+
+Used by the Hydra callback :class:`ReportCallback` at the end of a sweep
+(``coopsim +experiment=compare_tiers``), or by ``coopsim-report <sweep dir>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from coopsim.analysis.figures import draw_all
+from coopsim.analysis.html import write_html
+from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
+from coopsim.analysis.statistics import paired_differences, per_run_outcomes
+
+
+def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
+                 title: str | None = None) -> Path:
+    """Collect a sweep and write tables, figures and ``report.html`` into ``sweep_dir``."""
+    tables = collect(sweep_dir, compare_by)
+    runs = tables["runs"]
+    if reference not in set(runs["group"]):
+        raise ValueError(f"reference {compare_by}={reference!r} is not among the runs' values: "
+                         f"{', '.join(sorted(set(runs['group'])))}")
+    start_year = int(tables["region_year"]["year"].min())
+    per_run = per_run_outcomes(tables["region_year"], last_years)
+    diffs = paired_differences(per_run, reference)
+    resilience = resilience_table(tables, onsets_from_runs(runs), start_year)
+    for name in ("region_year", "region_month", "village_year"):
+        tables[name].to_parquet(sweep_dir / f"all_{name}.parquet", index=False)
+    runs.to_csv(sweep_dir / "runs.csv", index=False)
+    diffs.to_csv(sweep_dir / "summary.csv", index=False)
+    if not resilience.empty:
+        resilience.to_csv(sweep_dir / "resilience.csv", index=False)
+    figures = draw_all(tables, per_run, diffs, resilience, reference, sweep_dir / "figures")
+    return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
+                      diffs, resilience, figures, last_years, tables["region_year"])
+
+
+try:
+    from hydra.experimental.callback import Callback
+except ImportError:  # pragma: no cover - hydra is a dependency
+    Callback = object  # type: ignore[assignment,misc]
+
+
+#: Reports that failed in this process (Hydra turns a callback's exception into
+#: a warning; the ``coopsim`` entry point exits non-zero when this is not empty).
+FAILURES: list[str] = []
+
+
+class ReportCallback(Callback):  # type: ignore[misc,valid-type]
+    """Hydra callback: build the comparison report when a sweep ends."""
+
+    def __init__(self, compare_by: str = "tier", reference: str = "none", last_years: int = 3) -> None:
+        self.compare_by, self.reference, self.last_years = compare_by, reference, last_years
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            path = build_report(sweep_dir, self.compare_by, self.reference, self.last_years,
+                                title=str(config.get("experiment", sweep_dir.parent.name)))
+        except Exception as err:
+            FAILURES.append(f"{sweep_dir}: {err}")
+            print(f"coopsim: the report of {sweep_dir} failed: {err}", file=sys.stderr)
+            raise
+        print(f"coopsim: report written to {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="coopsim-report", description="Build the comparison report of a sweep.")
+    p.add_argument("sweep_dir", type=Path)
+    p.add_argument("--compare-by", default="tier", help="config key whose values are compared (default: tier)")
+    p.add_argument("--reference", default="none", help="the value compared against (default: none)")
+    p.add_argument("--last-years", type=int, default=3)
+    args = p.parse_args(argv)
+    print(build_report(args.sweep_dir, args.compare_by, args.reference, args.last_years))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""The validated run configuration: frozen dataclasses built from YAML.
+
+Every value a run uses is here, with its unit in the field name (``_yuan``,
+``_mu``, ``_months``, ``_share``...). ``configs/`` holds the defaults; their
+units, ranges and sources are in the parameter vocabulary
+(:mod:`coopsim.config.parameters`). Core code receives a :class:`RunConfig` and
+never reads files or sees Hydra objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
+from coopsim.config.schema import ConfigError, build, fail, require_sum_one, spec
+from coopsim.config.tiers import BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier, tier_levers
+
+SHARE = {"min": 0.0, "max": 1.0}
+PROB = {"min": 0.0, "max": 1.0}
+MONTHS = tuple(range(1, 13))
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """Administrative size of the simulated region (county -> township -> village)."""
+
+    name: str = spec()
+    townships: tuple[int, ...] = spec()  # townships in each county, one entry per county
+    villages: int = spec(min=1)
+    households: int = spec(min=1)
+    village_size_sigma: float = spec(min=0.0, max=2.0)
+    neighbours_per_village: int = spec(min=0)
+    county_names: tuple[str, ...] = spec(default=())  # optional, one per county (for tables and reports)
+
+    @property
+    def counties(self) -> int:
+        """Number of county-level units."""
+        return len(self.townships)
+
+    def check(self, path: str) -> None:
+        if not self.townships or min(self.townships) < 1:
+            fail(f"{path}.townships", list(self.townships), "must list at least one county, each with >= 1 township")
+        if self.county_names and len(self.county_names) != self.counties:
+            fail(f"{path}.county_names", list(self.county_names),
+                 f"must name every county: {self.counties} names (one per entry of {path}.townships) or none")
+        townships = sum(self.townships)
+        if self.villages < townships:
+            fail(f"{path}.villages", self.villages, f"must be >= the number of townships ({townships})")
+        if self.households < 10 * self.villages:
+            fail(f"{path}.households", self.households, f"must be >= 10 per village ({10 * self.villages})")
+
+
+@dataclass(frozen=True)
+class CommodityConfig:
+    """One product: its reference price, economics, calendar and price process."""
+
+    unit: str = spec()
+    reference_price_yuan: float = spec(gt=0.0)
+    revenue_yuan_per_mu: float = spec(gt=0.0)
+    input_cost_share: float = spec(**SHARE)
+    labour_days_per_mu: float = spec(min=0.0)
+    months_to_first_harvest: int = spec(min=0, max=60)
+    harvest_weights: tuple[float, ...] = spec(length=12)
+    price_persistence: float = spec(min=0.0, max=0.999)
+    price_volatility: float = spec(min=0.0, max=1.0)
+    annual_volatility: float = spec(min=0.0, max=1.5)
+    seasonal_amplitude: float = spec(min=0.0, max=0.9)
+    seasonal_peak_month: int = spec(choices=MONTHS)
+    cycle_months: int = spec(min=0)
+    cycle_amplitude: float = spec(min=0.0, max=1.5)
+    local_capacity_mu_per_village: float = spec(gt=0.0)
+    price_flexibility: float = spec(min=0.0, max=3.0)
+
+    def check(self, path: str) -> None:
+        if any(w < 0 for w in self.harvest_weights) or sum(self.harvest_weights) <= 0:
+            fail(f"{path}.harvest_weights", list(self.harvest_weights), "must be >= 0 with a positive sum")
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """Commodity markets and the middlemen who buy from lone households."""
+
+    commodities: Mapping[str, CommodityConfig] = spec()
+    middleman_margin: float = spec(min=0.0, max=0.9)
+    price_trend_annual: float = spec(min=-0.5, max=0.5)
+
+    def check(self, path: str) -> None:
+        if not self.commodities:
+            fail(f"{path}.commodities", {}, "must name at least one commodity")
+
+
+@dataclass(frozen=True)
+class HouseholdsConfig:
+    """How households are generated and how they farm and spend."""
+
+    members_mean: float = spec(min=1.0, max=8.0)
+    working_age_share: float = spec(**SHARE)
+    land_per_capita_mu: float = spec(min=0.0)
+    land_sigma: float = spec(min=0.0, max=2.0)
+    productivity_sigma: float = spec(min=0.0, max=2.0)
+    savings_mean_yuan: float = spec(min=0.0)
+    registered_poor_share: float = spec(**SHARE)
+    cadres_per_village: int = spec(min=1)
+    own_farm_mix: Mapping[str, float] = spec()
+    left_behind_labour: float = spec(min=0.0, max=2.0)
+    carer_share: float = spec(**SHARE)
+    farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
+    subsistence_yuan_month_per_person: float = spec(min=0.0)
+    spending_share_of_savings: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.own_farm_mix or any(v < 0 for v in self.own_farm_mix.values()):
+            fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), "must give shares >= 0 for at least one commodity")
+        require_sum_one(f"{path}.own_farm_mix", dict(self.own_farm_mix), self.own_farm_mix.values(), "shares")
+
+
+@dataclass(frozen=True)
+class LabourConfig:
+    """Working-age adults: local work, migration to the cities, Spring Festival."""
+
+    migrant_wage_yuan_month: float = spec(gt=0.0)
+    migrant_wage_growth: float = spec(min=-0.5, max=0.5)
+    remittance_share: float = spec(**SHARE)
+    local_day_wage_yuan: float = spec(min=0.0)
+    local_wage_growth: float = spec(min=-0.5, max=0.5)
+    local_days_per_month: float = spec(min=0.0, max=31.0)
+    leave_probability: float = spec(**PROB)
+    return_probability: float = spec(**PROB)
+    wage_gap_elasticity: float = spec(min=0.0, max=10.0)
+    festival_home_probability: float = spec(**PROB)
+    festival_stay_probability: float = spec(**PROB)
+    initial_away_share: float = spec(**SHARE)
+    destinations: Mapping[str, DestinationConfig] = spec()
+    destination_temperature: float = spec(gt=0.0)
+    chain_strength: float = spec(min=0.0, max=20.0)
+    family_factor: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.destinations:
+            fail(f"{path}.destinations", {}, "must name at least one destination")
+
+    @property
+    def destination_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.destinations))
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    """Transfers from the state outside any cooperative."""
+
+    poor_allowance_yuan_month_per_person: float = spec(min=0.0)
+    basic_transfers_yuan_month_per_person: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one simulation run needs."""
+
+    seed: int = spec(min=0)
+    start_year: int = spec(min=1900)
+    years: int = spec(min=1, max=100)
+    poverty_line_yuan: float = spec(min=0.0)
+    thin_village_yuan: float = spec(min=0.0)
+    progress: str = spec(choices=("auto", "always", "never"))
+    household_table: bool = spec()
+    region: RegionConfig = spec()
+    market: MarketConfig = spec()
+    households: HouseholdsConfig = spec()
+    labour: LabourConfig = spec()
+    state: StateConfig = spec()
+    tier: TierConfig = spec()
+    scenario_name: str = ""
+    experiment: str = "adhoc"
+    ablate: str = "none"
+    shocks: tuple[tuple[str, Shock], ...] = ()
+    resilience: bool = True
+    engine: str = spec(default="fast", choices=("fast", "agents"))
+    threads: int = spec(default=0, min=0, max=64)  # fast engine; 0 = one per core (at most 4)
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's label: its config name(s) when known, else its shock
+        names joined by '+', or 'baseline' without shocks."""
+        return self.scenario_name or "+".join(name for name, _ in self.shocks) or "baseline"
+
+    @property
+    def months(self) -> int:
+        """Length of the run in months."""
+        return 12 * self.years
+
+    @property
+    def commodities(self) -> tuple[str, ...]:
+        """Commodity names in a fixed (sorted) order; index = commodity id."""
+        return tuple(sorted(self.market.commodities))
+
+    def check(self, path: str) -> None:
+        known = set(self.market.commodities)
+        check_shocks(self.shocks, known, set(self.labour.destinations), self.start_year, self.months)
+        for name in self.households.own_farm_mix:
+            if name not in known:
+                fail(f"households.own_farm_mix.{name}", self.households.own_farm_mix[name],
+                     f"unknown commodity; known: {', '.join(sorted(known))}")
+        coop = self.tier.cooperative
+        if coop is not None:
+            sh = coop.shareholding
+            if self.households.cadres_per_village * sh.single_holder_max < sh.villagers_min - 1e-9:
+                fail("households.cadres_per_village", self.households.cadres_per_village,
+                     f"the founding members (cadres, registered poor) must be able to hold villagers_min "
+                     f"({sh.villagers_min}) under single_holder_max ({sh.single_holder_max}): need at least "
+                     f"{int(-(-sh.villagers_min // sh.single_holder_max))} cadre households")
+            for i, name in enumerate(coop.industries):
+                if name not in known:
+                    fail(f"tier.cooperative.industries[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")
+
+
+def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop null tier blocks; reject a block that the chosen tier does not have."""
+    tier = dict(data.get("tier") or {})
+    name = tier.get("name")
+    for block in BLOCKS:
+        if block in tier and tier[block] is None:
+            tier.pop(block)
+        elif block in tier and name in TIER_BLOCKS and block not in TIER_BLOCKS[name]:
+            fail(f"tier.{block}", tier[block], not_in_tier(block, name))
+    return {**data, "tier": tier}
+
+
+def _apply_ablation(data: dict[str, Any]) -> dict[str, Any]:
+    """``ablate: federation.marketing`` switches that lever of the tier off."""
+    target = data.get("ablate", "none")
+    if target in (None, "none"):
+        return data
+    tier = dict(data.get("tier") or {})
+    levers = tier_levers(str(tier.get("name")))
+    if target not in levers:
+        fail("ablate", target, f"must be 'none' or a lever of tier '{tier.get('name')}': "
+             + (", ".join(levers) or "this tier has no levers"))
+    block, lever = str(target).split(".")
+    tier[block] = {**tier[block], lever: False}
+    return {**data, "tier": tier}
+
+
+def parse_config(data: Mapping[str, Any]) -> RunConfig:
+    """Validate a plain mapping (the resolved Hydra config without ``hydra``).
+
+    Raises
+    ------
+    ConfigError
+        naming the first bad key, its value and what is allowed.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"the config must be a mapping, got {type(data).__name__}")
+    data = _apply_ablation(_strip_tier_optional(dict(data)))
+    scenario = data.pop("scenario", None) or {}
+    if not isinstance(scenario, Mapping):
+        fail("scenario", scenario, "must be a mapping with 'shocks'")
+    for key in scenario:
+        if key not in ("shocks", "name"):
+            fail(f"scenario.{key}", scenario[key], "unknown key; a scenario has 'shocks' (and a 'name')")
+    shocks = parse_shocks(scenario.get("shocks"))
+    cfg = build(RunConfig, data)
+    name = scenario.get("name") or ""
+    if not isinstance(name, str):
+        fail("scenario.name", name, "must be a string")
+    cfg = dataclasses.replace(cfg, shocks=shocks, scenario_name=name if shocks else "")
+    cfg.check("")
+    return cfg

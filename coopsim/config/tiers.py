@@ -1,0 +1,269 @@
+"""Validated configuration of the tiers: cooperatives, federations, platforms.
+
+Each mechanism of tiers 2.0 and 3.0 is a named boolean lever, so that a config
+can switch it off (``tier.federation.marketing=false``) and researchers can ask
+which part of a tier matters. A block that does not apply to the chosen tier
+is an error, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+
+from coopsim.config.schema import fail, require_sum_one, spec
+
+SHARE = {"min": 0.0, "max": 1.0}
+PROB = {"min": 0.0, "max": 1.0}
+MONTHS = tuple(range(1, 13))
+
+
+@dataclass(frozen=True)
+class CadrePayConfig:
+    """Pay of the village party secretary ("345" rule in the cooperative tiers)."""
+
+    rule: str = spec(choices=("flat", "345"))
+    flat_yuan: float = spec(min=0.0)
+    multiple_of_rural_income: float = spec(min=0.0)
+    floor_yuan: float = spec(min=0.0)
+    floor_if_also_head_yuan: float = spec(min=0.0)
+    also_head_share: float = spec(**SHARE)
+    performance_share: float = spec(**SHARE)
+    previous_year_rural_income_yuan: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class RolloutConfig:
+    """When the village cooperatives are founded (pilots first, then all)."""
+
+    pilot_year: int = spec(min=1900)
+    pilot_month: int = spec(choices=MONTHS)
+    pilot_share: float = spec(**SHARE)
+    spread_year: int = spec(min=1900)
+    spread_month: int = spec(choices=MONTHS)
+    complete_year: int = spec(min=1900)
+    complete_month: int = spec(choices=MONTHS)
+
+    def check(self, path: str) -> None:
+        pilot, spread = (self.pilot_year, self.pilot_month), (self.spread_year, self.spread_month)
+        if (self.complete_year, self.complete_month) < pilot:
+            fail(f"{path}.complete_year", self.complete_year, "the rollout must complete no earlier than the pilots")
+        if self.pilot_share < 1.0 and not pilot < spread <= (self.complete_year, self.complete_month):
+            fail(f"{path}.spread_year", [self.spread_year, self.spread_month],
+                 "the spread must start after the pilots and no later than the rollout completes "
+                 "(unless pilot_share is 1)")
+
+
+@dataclass(frozen=True)
+class MembershipConfig:
+    """Who joins the village cooperative and what they put in."""
+
+    join_probability: float = spec(**PROB)
+    peer_influence: float = spec(**PROB)
+    land_put_in_share: float = spec(**SHARE)
+    cash_share_yuan: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class ShareholdingConfig:
+    """The shareholding rules of a village cooperative and its outside holders."""
+
+    collective_min: float = spec(**SHARE)
+    villagers_min: float = spec(**SHARE)
+    single_holder_max: float = spec(**SHARE)
+    collective_assets_yuan: float = spec(min=0.0)
+    land_share_value_yuan_per_mu: float = spec(min=0.0)
+    capable_person_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if self.collective_min + self.villagers_min > 1.0:
+            fail(
+                f"{path}.villagers_min",
+                self.villagers_min,
+                f"collective_min + villagers_min must be <= 1 (collective_min is {self.collective_min})",
+            )
+        if self.capable_person_share > self.single_holder_max:
+            fail(
+                f"{path}.capable_person_share",
+                self.capable_person_share,
+                f"must be <= single_holder_max ({self.single_holder_max})",
+            )
+        if self.capable_person_share > 1.0 - self.collective_min - self.villagers_min:
+            fail(
+                f"{path}.capable_person_share",
+                self.capable_person_share,
+                "leaves less than collective_min + villagers_min for the village",
+            )
+
+
+@dataclass(frozen=True)
+class DistributionConfig:
+    """The annual split of a cooperative's surplus."""
+
+    accumulation_share: float = spec(**SHARE)
+    guaranteed_dividend_yuan: float = spec(min=0.0)
+    members_share: float = spec(**SHARE)
+    collective_share: float = spec(**SHARE)
+    managers_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        require_sum_one(f"{path}.members_share", self.members_share,
+                        (self.members_share, self.collective_share, self.managers_share),
+                        "members + collective + managers shares")
+
+
+@dataclass(frozen=True)
+class CooperativeConfig:
+    """The village party-branch-led cooperative (tier 1.0)."""
+
+    rollout: RolloutConfig = spec()
+    membership: MembershipConfig = spec()
+    shareholding: ShareholdingConfig = spec()
+    distribution: DistributionConfig = spec()
+    industries: tuple[str, ...] = spec()
+    collective_land_mu: float = spec(min=0.0)
+    land_rent_yuan_per_mu: float = spec(min=0.0)
+    day_wage_yuan: float = spec(min=0.0)
+    sales_margin: float = spec(min=0.0, max=0.9)
+    management_cost_share: float = spec(**SHARE)
+    scale_yield_uplift: float = spec(min=0.0, max=2.0)
+    startup_grant_yuan: float = spec(min=0.0)
+    loan_rate_annual: float = spec(min=0.0, max=1.0)
+    credit_limit_yuan: float = spec(min=0.0)
+    working_capital_months: int = spec(min=0, max=12)
+    planning_horizon_years: float = spec(gt=0.0)
+    review_after_months: int = spec(min=1)
+    herding: float = spec(**PROB)
+    choice_temperature: float = spec(gt=0.0)
+    collective_spending_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        if not self.industries:
+            fail(f"{path}.industries", [], "must list at least one commodity")
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    """A township federation of village cooperatives (tier 2.0, "two contracts, one work").
+
+    The booleans are the levers: the front-end contract (``planning``,
+    ``fund``, ``technology``, ``management``), the back-end contract
+    (``marketing``) and ``strong_lead_weak``.
+    """
+
+    start_year: int = spec(min=1900)
+    start_month: int = spec(choices=MONTHS)
+    planning: bool = spec()
+    planning_temperature: float = spec(gt=0.0)
+    fund: bool = spec()
+    fund_seed_yuan: float = spec(min=0.0)
+    fund_rate_annual: float = spec(min=0.0, max=1.0)
+    fund_limit_yuan_per_member: float = spec(min=0.0)
+    technology: bool = spec()
+    technology_yield_uplift: float = spec(min=0.0, max=2.0)
+    management: bool = spec()
+    management_cost_saving: float = spec(**SHARE)
+    marketing: bool = spec()
+    marketing_margin: float = spec(min=0.0, max=0.9)
+    market_reach: float = spec(min=1.0)
+    strong_lead_weak: bool = spec()
+    joint_investment_share: float = spec(**SHARE)
+    joint_return_annual: float = spec(min=-1.0, max=1.0)
+    weak_village_weight: float = spec(min=1.0)
+    service_fee_share: float = spec(**SHARE)
+    overhead_yuan_per_year: float = spec(min=0.0)
+    credit_limit_yuan: float = spec(min=0.0)
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """A county state-owned platform company (tier 3.0). The booleans are the levers."""
+
+    start_year: int = spec(min=1900)
+    start_month: int = spec(choices=MONTHS)
+    floor_price: bool = spec()
+    floor_share: float = spec(min=0.0, max=2.0)
+    processing: bool = spec()
+    processing_share: float = spec(**SHARE)
+    processing_value_added: float = spec(min=0.0, max=5.0)
+    processing_days_per_10k_yuan: float = spec(min=0.0)
+    brand: bool = spec()
+    brand_premium: float = spec(min=0.0, max=2.0)
+    credit: bool = spec()
+    credit_rate_annual: float = spec(min=0.0, max=1.0)
+    credit_limit_multiplier: float = spec(min=1.0)
+    projects: bool = spec()
+    projects_yuan_per_village_year: float = spec(min=0.0)
+    project_max_yuan: float = spec(gt=0.0, max=4_000_000.0)
+    project_labour_share: float = spec(**SHARE)
+    project_margin_share: float = spec(**SHARE)
+    labour_export: bool = spec()
+    export_team_share: float = spec(**SHARE)
+    export_wage_uplift: float = spec(min=0.0, max=2.0)
+    export_return_factor: float = spec(min=0.0, max=1.0)
+    placement_fee_yuan: float = spec(min=0.0)
+    reward_fund: bool = spec()
+    reward_fund_yuan_per_year: float = spec(min=0.0)
+    reward_fund_villages: int = spec(min=1)
+    reward_min_income_yuan: float = spec(min=0.0)
+    reward_min_growth: float = spec(min=-1.0)
+    overhead_yuan_per_year: float = spec(min=0.0)
+
+    def check(self, path: str) -> None:
+        if self.project_labour_share + self.project_margin_share > 1.0:
+            fail(f"{path}.project_margin_share", self.project_margin_share,
+                 f"project_labour_share + project_margin_share must be <= 1 (labour is {self.project_labour_share})")
+
+
+#: Which optional blocks each tier has (each block is a field of :class:`TierConfig`).
+TIER_BLOCKS = {
+    "none": (),
+    "v1": ("cooperative",),
+    "v2": ("cooperative", "federation"),
+    "v3": ("cooperative", "federation", "platform"),
+}
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    """Which tier of the cooperative system is in place, with its levers."""
+
+    name: str = spec(choices=tuple(TIER_BLOCKS))
+    cadre_pay: CadrePayConfig = spec()
+    cooperative: CooperativeConfig | None = None
+    federation: FederationConfig | None = None
+    platform: PlatformConfig | None = None
+
+    def check(self, path: str) -> None:
+        for block in BLOCKS:
+            if getattr(self, block) is None and block in TIER_BLOCKS[self.name]:
+                fail(f"{path}.{block}", None, f"is required for tier '{self.name}'")
+
+
+def _block_types() -> dict[str, type]:
+    """Each optional block of :class:`TierConfig` and its config class, in field order."""
+    hints = typing.get_type_hints(TierConfig)
+    out = {}
+    for f in dataclasses.fields(TierConfig):
+        if f.default is None:
+            (cls,) = (a for a in typing.get_args(hints[f.name]) if a is not type(None))
+            out[f.name] = cls
+    return out
+
+
+#: The optional blocks of a tier (cooperative, federation, platform...) and their config classes.
+BLOCK_TYPES = _block_types()
+BLOCKS = tuple(BLOCK_TYPES)
+
+
+def tier_levers(tier: str) -> list[str]:
+    """The boolean levers of a tier's blocks, as ``block.name``."""
+    return [f"{block}.{f.name}" for block in TIER_BLOCKS.get(tier, ())
+            for f in dataclasses.fields(BLOCK_TYPES[block]) if f.type in ("bool", bool)]
+
+
+def not_in_tier(block: str, tier: str) -> str:
+    """What is allowed when a config sets ``tier.<block>`` for a tier without it."""
+    having = ", ".join(t for t, blocks in TIER_BLOCKS.items() if block in blocks)
+    return f"does not apply to tier '{tier}' (it has no {block}); the tiers with a {block} are {having}"

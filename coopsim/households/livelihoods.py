@@ -1,0 +1,279 @@
+"""What households do each month — migrate, join, farm and work, spend — as
+rules over a block of household rows.
+
+Every step takes ``rows``, a slice of household rows, and reads and writes
+only those rows, plus what the month's institutions published before it:
+the month's random draws, each village's migrant ties and cooperative
+membership, the cooperatives' hiring. So the same step applied to the whole
+region at once, to blocks of whole villages, or to one household at a time
+gives the same tables. The fast engine runs one SimPy process per block of
+about :data:`BLOCK_HOUSEHOLDS` households (whole villages, so a block's
+arrays stay in the processor's cache); the reference engine
+(``engine=agents``) runs one SimPy process per household. The steps and their
+phases are the calendar's (:mod:`coopsim.engine.calendar`).
+
+The rules are given the parts of the economy they use — the region, the
+households, the markets, the ledger, the cooperatives and their partners —
+and read only what those publish; the partners take part through their hooks
+(labour export teams, wages for workers at home).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coopsim.config import RunConfig
+from coopsim.households.state import SOURCE, Households
+from coopsim.money import Ledger, Rows, to_fen
+from coopsim.rules.livelihood import farm_labour_factor, spending_yuan
+from coopsim.rules.pay import secretary_base_pay_yuan
+from coopsim.world import World
+
+if TYPE_CHECKING:
+    from coopsim.institutions.base import Partner
+    from coopsim.institutions.cooperative import VillageCooperatives
+    from coopsim.markets.commodities import Market
+    from coopsim.markets.labour import LabourMarket
+
+#: Households per block of the fast engine (whole villages are kept together), at most...
+BLOCK_HOUSEHOLDS = 131_072
+#: ...and at least (smaller blocks cost more in thread hand-overs than they gain).
+MIN_BLOCK_HOUSEHOLDS = 20_000
+
+
+def household_blocks(village_starts: np.ndarray, n: int, engine: str, threads: int = 1) -> list[slice]:
+    """The row blocks the engine steps: one per household (``agents``) or whole
+    villages (``fast``) of at most about :data:`BLOCK_HOUSEHOLDS` households,
+    and at least one block per thread where blocks would keep at least
+    :data:`MIN_BLOCK_HOUSEHOLDS`."""
+    if engine == "agents":
+        return [slice(i, i + 1) for i in range(n)]
+    size = max(min(BLOCK_HOUSEHOLDS, -(-n // max(threads, 1))), MIN_BLOCK_HOUSEHOLDS)
+    cuts = [0]
+    for start in village_starts[1:]:
+        if start - cuts[-1] >= size:
+            cuts.append(int(start))
+    cuts.append(n)
+    return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+class Livelihoods:
+    """The household rules of one economy, applied to rows.
+
+    Parameters
+    ----------
+    cfg, world, hh, market, ledger, labour
+        The run's config, region, households, commodity markets, ledger and labour market.
+    coops, partners
+        The tier's village cooperatives (``None`` in tier ``none``) and the partners above them.
+    mix
+        The own farms' crop mix (share of own land in each commodity, in the market's order).
+    """
+
+    def __init__(self, cfg: RunConfig, world: World, hh: Households, market: Market, ledger: Ledger,
+                 labour: LabourMarket, coops: VillageCooperatives | None, partners: Sequence[Partner],
+                 mix: np.ndarray) -> None:
+        self.cfg, self.world, self.hh, self.market, self.ledger = cfg, world, hh, market, ledger
+        self.labour, self.coops, self.partners, self.mix = labour, coops, tuple(partners), mix
+        self._lock = threading.Lock()  # for what blocks stepped on different threads share
+        self.county = world.township_county[hh.township]
+        self.labour_days_per_mu = (mix * market.labour_days_per_mu).sum()  # own farm's work per mu and year
+        #: Each household's local earnings per worker at home (yuan/month), a moving average.
+        self.local_income = self._starting_local_income()
+        city = labour.base_wage(0) * hh.productivity
+        has = hh.working_age > 0
+        #: The city wage over local earnings of the median household: the wage gap at which workers leave at the base rate.
+        self.reference_ratio = float(np.median(city[has] / self.local_income[has])) if has.any() else 1.0
+        #: Each county's rural income per person last year (yuan), the reference of the secretaries' "345" pay.
+        self.rural_income_reference = np.full(world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
+        # Set when the month opens, before the households step:
+        self.value_per_mu = np.zeros(world.n_townships)
+        self.input_per_mu = 0.0
+        self.secretary_pay = (np.zeros(world.n_counties), np.zeros(world.n_counties))
+        # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
+        head_villages = np.arange(world.n_villages) < round(cfg.tier.cadre_pay.also_head_share * world.n_villages)
+        self.also_head = hh.secretary & head_villages[hh.village]
+        #: Monthly transfers from the state (fixed for the run): the poverty allowance and basic transfers.
+        state = cfg.state
+        self.allowance_fen = to_fen(np.where(hh.registered_poor, hh.members * state.poor_allowance_yuan_month_per_person,
+                                             0.0))
+        self.basic_fen = to_fen(hh.members * state.basic_transfers_yuan_month_per_person)
+        self.secretaries = np.flatnonzero(hh.secretary)
+        #: The month's income of each village's households by source (fen), tallied as each block closes its month.
+        self.village_income_fen = np.zeros((world.n_villages, hh.income_month.shape[0]), dtype=np.int64)
+        #: What each household's migrants send home a month (fen), recomputed when its workers
+        #: move or the cities' wages change (``remit_stale``).
+        self.remit_fen = np.zeros(hh.n, dtype=np.int64)
+        self.remit_stale = np.ones(hh.n, dtype=bool)
+        self._wage_table: tuple[float, bytes] | None = None
+
+    def _starting_local_income(self) -> np.ndarray:
+        """Local earnings per worker at the start (yuan/month): casual work and the own farm's net sales."""
+        hh, m, mix = self.hh, self.market, self.mix
+        casual = self.labour.local_day_wage(0) * self.cfg.labour.local_days_per_month
+        farm = (hh.land_mu * (mix * m.revenue_per_mu * (1 - m.input_cost_share)).sum()
+                * (1 - m.middleman_margin) / 12.0)
+        return casual + farm * hh.productivity / np.maximum(hh.working_age, 1)
+
+    # -- the month opens, the year closes -----------------------------------------
+    def open_month(self, t: int) -> None:
+        """The month's farm-gate values and the secretaries' pay rates; a new tally of village income."""
+        m, mix = self.market, self.mix
+        self.value_per_mu = (m.gross_yuan_per_mu(t) * mix[None, :]).sum(axis=1)
+        self.input_per_mu = float((m.input_yuan_per_mu(t) * mix).sum())
+        rule = self.cfg.tier.cadre_pay
+        self.secretary_pay = (np.array([secretary_base_pay_yuan(rule, x, True) for x in self.rural_income_reference]),
+                              np.array([secretary_base_pay_yuan(rule, x, False) for x in self.rural_income_reference]))
+        lm = self.labour
+        wage_table = (lm.base_wage(t), lm.conditions.wage_factor[t].tobytes())
+        if wage_table != self._wage_table:  # a new year's wages or a city shock: every remittance changes
+            self._wage_table = wage_table
+            self.remit_stale[:] = True
+        self.village_income_fen[:] = 0
+
+    def close_year(self) -> None:
+        """The year's income per person in each county becomes next year's 345 pay
+        reference; the households' year income starts again."""
+        hh, w = self.hh, self.world
+        total = hh.income_year_total_fen() / 100.0
+        self.rural_income_reference = (np.bincount(self.county, weights=total, minlength=w.n_counties)
+                                       / np.bincount(self.county, weights=hh.members.astype(np.float64),
+                                                     minlength=w.n_counties))
+        hh.income_year[:] = 0
+
+    # -- the household steps ------------------------------------------------------
+    def migrate(self, t: int, rows: slice) -> None:
+        """Each worker stays, leaves for a city or comes home (see :mod:`coopsim.markets.labour`);
+        a partner's labour export teams place some of those who leave."""
+        county = self.county[rows]
+        organiser, teams = None, None
+        for partner in self.partners:
+            offered = partner.export_teams(county)
+            if offered is not None:
+                organiser, teams = partner, offered
+        moved, placed = self.labour.step(
+            t, self.hh, rows, self.local_income[rows], self.reference_ratio, teams,
+            organiser.export_team_share if organiser is not None else 0.0,
+            organiser.export_return_factor if organiser is not None else 1.0)
+        self.remit_stale[moved] = True
+        if organiser is not None:
+            organiser.placed(self.county[moved], placed)
+
+    def join(self, t: int, rows: slice) -> None:
+        """Households in villages with a cooperative join under peer influence."""
+        coops, hh = self.coops, self.hh
+        if coops is None:
+            return
+        village = hh.village[rows]
+        joining = coops.founded[village] & (coops.join_draw[rows] < coops.join_probability[village])
+        coops.join(np.flatnonzero(joining) + rows.start, hh)
+
+    def earn(self, t: int, rows: slice) -> None:
+        """Own farms produce and sell; cooperative and partners' pay, local wages,
+        remittances, transfers and the secretary's pay."""
+        cfg, hh = self.cfg, self.hh
+        at_home, home = hh.at_home(rows), hh.home_workers[rows]
+        coop_days = self._collect_coop_pay(rows, at_home)
+        for partner in self.partners:
+            wages = partner.pay_workers_at_home(rows, home, self.county[rows])
+            if wages is not None:
+                hh.earn("wages", wages, rows)
+        self._farm(rows, at_home, coop_days)
+        days_per_worker = cfg.households.farm_days_per_worker_month
+        spare_days = np.maximum(home * days_per_worker - coop_days, 0.0)
+        idle_days = np.minimum(home * cfg.labour.local_days_per_month, spare_days)
+        self._receive("market", to_fen(idle_days * self.labour.local_day_wage(t)), "local_wages", "wages", rows)
+        self._receive("city", self._remittances(t, rows), "remittances", "remittances", rows)
+        allowance, basic = self.allowance_fen[rows], self.basic_fen[rows]
+        self.ledger.pay_block("state", "household", allowance, "poverty_allowance", rows)
+        self.ledger.pay_block("state", "household", basic, "basic_transfers", rows)
+        hh.earn("transfers", allowance + basic, rows)
+        self._secretary_pay(rows)
+        earned = hh.income_month[SOURCE["own_farm"], rows] + hh.income_month[SOURCE["wages"], rows]
+        per_worker = (earned / 100.0) / np.maximum(at_home, 1)
+        self.local_income[rows] = np.where(at_home > 0, 11 / 12 * self.local_income[rows]
+                                           + 1 / 12 * np.maximum(per_worker, 1.0), self.local_income[rows])
+
+    def _farm(self, rows: slice, at_home: np.ndarray, coop_days: np.ndarray) -> None:
+        """The own farm: the work done with the days left after cooperative work, sold to middlemen."""
+        cfg, hh, led = self.cfg.households, self.hh, self.ledger
+        available = (at_home + cfg.left_behind_labour * hh.dependants[rows]) * cfg.farm_days_per_worker_month - coop_days
+        own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
+        factor = farm_labour_factor(own * self.labour_days_per_mu / 12.0, np.maximum(available, 0.0))
+        value_per_mu = self.value_per_mu[hh.township[rows]]
+        sales = to_fen(own * value_per_mu * hh.productivity[rows] * factor * (1 - self.market.middleman_margin))
+        inputs = to_fen(own * self.input_per_mu * factor)
+        led.pay_block("middlemen", "household", sales, "farm_sales", rows)
+        inputs = np.minimum(inputs, led.block("household", rows))
+        led.collect_block("household", "market", inputs, "farm_inputs", rows)
+        hh.earn("own_farm", sales - inputs, rows)
+
+    def villages_of(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """The villages the rows belong to and where each starts among the rows."""
+        villages = np.arange(self.hh.village[rows.start], self.hh.village[rows.stop - 1] + 1)
+        return villages, np.maximum(self.world.village_starts[villages], rows.start) - rows.start
+
+    def _collect_coop_pay(self, rows: slice, at_home: np.ndarray) -> np.ndarray:
+        """Members collect their cooperative's wages and land rent; returns the days each worked for it."""
+        coops = self.coops
+        pay = coops.household_pay if coops is not None else None
+        if pay is None or coops is None:
+            return np.zeros(rows.stop - rows.start)
+        hh, led = self.hh, self.ledger
+        member, village = hh.coop_member[rows], hh.village[rows]
+        key = village * pay.days.shape[1] + at_home
+        days = np.where(member, pay.days.ravel()[key], 0.0)
+        wages = np.where(member, pay.wages.ravel()[key], 0)
+        rent = pay.rent_of(coops.rent_fen[rows], village)
+        villages, starts = self.villages_of(rows)
+        led.groups_pay_rows("cooperative", villages, starts, "household", rows, wages, "coop_wages")
+        led.groups_pay_rows("cooperative", villages, starts, "household", rows, rent, "coop_land_rent")
+        hh.earn("wages", wages, rows)
+        hh.earn("land_rent", rent, rows)
+        return days
+
+    def _remittances(self, t: int, rows: slice) -> np.ndarray:
+        """The rows' remittances this month (fen): last month's, unless their workers moved or wages changed."""
+        stale = np.flatnonzero(self.remit_stale[rows])
+        if stale.size:
+            which: slice | np.ndarray = rows if stale.size == rows.stop - rows.start else stale + rows.start
+            self.remit_fen[which] = to_fen(self.labour.remittances_yuan(t, self.hh, which))
+            self.remit_stale[which] = False
+        return self.remit_fen[rows]
+
+    def _receive(self, payer: str, amounts_fen: np.ndarray, kind: str, source: str, rows: Rows) -> None:
+        self.ledger.pay_block(payer, "household", amounts_fen, kind, rows)
+        self.hh.earn(source, amounts_fen, rows)
+
+    def _secretary_pay(self, rows: slice) -> None:
+        lo, hi = np.searchsorted(self.secretaries, (rows.start, rows.stop))
+        if hi == lo:
+            return
+        who = self.secretaries[lo:hi]
+        pay_head, pay_other = self.secretary_pay
+        county = self.county[who]
+        pay = np.where(self.also_head[who], pay_head[county], pay_other[county])
+        self._receive("state", to_fen(pay / 12.0), "secretary_base_pay", "wages", who)
+
+    def spend(self, t: int, rows: slice) -> None:
+        """Households spend on living; money leaves the region to the market."""
+        cfg, led = self.cfg.households, self.ledger
+        balance = led.block("household", rows)
+        spend = to_fen(spending_yuan(balance / 100.0, self.hh.members[rows],
+                                     cfg.subsistence_yuan_month_per_person, cfg.spending_share_of_savings))
+        led.collect_block("household", "market", np.minimum(spend, balance), "consumption", rows)
+
+    def close_month(self, t: int, rows: slice) -> None:
+        """Add the month's income to the year's and to the villages' tally for the month's tables."""
+        hh = self.hh
+        month = hh.income_month[:, rows]
+        villages, starts = self.villages_of(rows)
+        sums = np.add.reduceat(month, starts, axis=1)
+        with self._lock:
+            self.village_income_fen[villages] += sums.T
+        hh.income_year[:, rows] += month
+        month[:] = 0

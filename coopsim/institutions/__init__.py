@@ -1,0 +1,49 @@
+"""Institutions of the tiers: village cooperatives (1.0) and the partners above
+them — township federations (2.0), county platforms (3.0).
+
+- :mod:`~coopsim.institutions.base`: the protocol (accounts at a level; the
+  hooks through which a partner takes part in the cooperatives' month and year);
+- :mod:`~coopsim.institutions.cooperative`: the village cooperatives;
+- :mod:`~coopsim.institutions.operations`: their month (hire, produce, sell, pay);
+- :mod:`~coopsim.institutions.year_end`: their year's close;
+- :mod:`~coopsim.institutions.federation`, :mod:`~coopsim.institutions.platform`: the partners.
+
+A new kind of partner is one module (a :class:`~coopsim.institutions.base.Partner`),
+its config block (:mod:`coopsim.config.tiers`) and one line in :data:`PARTNERS`.
+"""
+
+from __future__ import annotations
+
+from coopsim.config import RunConfig
+from coopsim.institutions.base import Institution, Level, Partner
+from coopsim.institutions.cooperative import VillageCooperatives
+from coopsim.institutions.federation import TownshipFederations
+from coopsim.institutions.platform import CountyPlatforms
+from coopsim.markets.commodities import Market
+from coopsim.money import Ledger
+from coopsim.world import World
+
+#: Every kind of partner, by its config block, in the order the cooperatives' operations consult them.
+PARTNERS: dict[str, type[Partner]] = {"federation": TownshipFederations, "platform": CountyPlatforms}
+
+#: The ledger blocks of every institution, with their level (the cooperatives' and the village collectives' first).
+BLOCKS: dict[str, str] = {VillageCooperatives.block: "village", "collective": "village",
+                          **{cls.block: cls.level_name for cls in PARTNERS.values()}}
+
+
+def build(cfg: RunConfig, world: World, market: Market, ledger: Ledger) -> tuple[VillageCooperatives | None,
+                                                                                 tuple[Partner, ...]]:
+    """The tier's institutions: its village cooperatives (none in tier ``none``) and its partners, in order."""
+    tier = cfg.tier
+    partners = []
+    for block, cls in PARTNERS.items():
+        block_cfg = getattr(tier, block)
+        if block_cfg is not None:
+            start = max((block_cfg.start_year - cfg.start_year) * 12 + block_cfg.start_month - 1, 0)
+            partners.append(cls(block_cfg, start, world, market, ledger))
+    coops = VillageCooperatives(tier.cooperative, world, market, ledger, partners) if tier.cooperative else None
+    return coops, tuple(partners)
+
+
+__all__ = ["BLOCKS", "PARTNERS", "CountyPlatforms", "Institution", "Level", "Partner", "TownshipFederations",
+           "VillageCooperatives", "build"]

@@ -1,0 +1,310 @@
+"""The institution protocol: how an institution above the village cooperatives
+takes part in their month and their year.
+
+The village cooperatives (tier 1.0) do the work: they hire, produce, sell,
+pay and distribute. An institution above them — a township federation (2.0),
+a county platform (3.0), or any later one — acts only through the hooks of
+:class:`Partner`: it adds its *terms* to what the cooperatives plan, produce,
+sell and pay (services, channels, prices, fees, credit), settles the money of
+its own mechanisms, and keeps its own accounts. Every hook is neutral by
+default, so an institution implements only what it does; the cooperatives'
+operations (:mod:`coopsim.institutions.operations`) fold over the tier's
+partners in order, and never ask which ones are there.
+
+Each institution keeps one ledger account per village, township or county
+(its :class:`Level`); money between two institutions moves down or up the
+county -> township -> village hierarchy (:meth:`Institution.pay_down`,
+:meth:`Institution.collect_from`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
+
+from coopsim.money import Ledger, segment_sums
+from coopsim.world import World
+
+if TYPE_CHECKING:
+    from coopsim.households.state import Households
+    from coopsim.markets.commodities import Market
+
+
+@dataclass(frozen=True)
+class Level:
+    """Where an institution keeps its accounts: one per village, township or county.
+
+    Villages are ordered by township and townships by county, so the villages
+    of one account are contiguous from ``village_starts[i]``.
+    """
+
+    name: str
+    of_village: np.ndarray  # the account of each village
+    village_starts: np.ndarray  # the first village of each account
+
+    @classmethod
+    def of(cls, world: World, name: str) -> Level:
+        """The ``village``, ``township`` or ``county`` level of ``world``."""
+        n = world.n_villages
+        of_village = {"village": np.arange(n), "township": world.village_township,
+                      "county": world.township_county[world.village_township]}[name]
+        starts = np.flatnonzero(np.diff(np.r_[-1, of_village])).astype(np.int64)
+        return cls(name, of_village, starts)
+
+    @property
+    def size(self) -> int:
+        return len(self.village_starts)
+
+    def totals(self, per_village: np.ndarray) -> np.ndarray:
+        """Per-village amounts summed over each account's villages (exact for integers)."""
+        return segment_sums(per_village, self.village_starts)
+
+    def starts_within(self, upper: Level) -> np.ndarray:
+        """The first of this level's accounts within each account of ``upper`` (a coarser level)."""
+        return np.searchsorted(upper.of_village[self.village_starts], np.arange(upper.size))
+
+
+class Accounts(Protocol):
+    """A block of ledger accounts at one level: what money moves between."""
+
+    @property
+    def block(self) -> str: ...
+
+    @property
+    def level(self) -> Level: ...
+
+
+class Cooperatives(Accounts, Protocol):
+    """What a partner sees of the village cooperatives it serves (one entry per village)."""
+
+    @property
+    def partners(self) -> Sequence[Partner]: ...
+
+    @property
+    def founded(self) -> np.ndarray: ...
+
+    @property
+    def debt_fen(self) -> np.ndarray: ...  # to the bank
+
+    @property
+    def fund_debt_fen(self) -> np.ndarray: ...  # to a partner's pooled fund
+
+    @property
+    def revenue_last_fen(self) -> np.ndarray: ...  # last year's operating income
+
+    @property
+    def collective_income_last_fen(self) -> np.ndarray: ...  # the village collective's, last year
+
+
+class Institution:
+    """An institution of a tier with a block of ledger accounts at one level.
+
+    Subclasses set :attr:`block` (the ledger block's name) and :attr:`level_name`.
+    """
+
+    block: ClassVar[str]
+    level_name: ClassVar[str]
+
+    def __init__(self, world: World, market: Market, ledger: Ledger) -> None:
+        self.world, self.market, self.ledger = world, market, ledger
+        self.level = Level.of(world, self.level_name)
+
+    def pay_down(self, payee: Accounts, amounts_fen: np.ndarray, kind: str) -> None:
+        """Each of this institution's accounts pays the accounts of ``payee`` below it (one amount per payee account)."""
+        self.ledger.between_blocks(self.block, payee.block, payee.level.starts_within(self.level), amounts_fen, kind)
+
+    def collect_from(self, payer: Accounts, amounts_fen: np.ndarray, kind: str) -> None:
+        """The accounts of ``payer`` below this institution's each pay it (one amount per payer account)."""
+        self.ledger.between_blocks(self.block, payer.block, payer.level.starts_within(self.level), amounts_fen, kind,
+                                   to_members=False)
+
+
+# -- the terms the cooperatives' operations fold over ---------------------------------
+@dataclass
+class PlanningTerms:
+    """What a village expects when it chooses an industry: how it chooses
+    (herding probability, softmax temperature) and what it would earn
+    (market reach, selling margin, yield uplift)."""
+
+    herding: float
+    temperature: float
+    market_reach: float
+    sales_margin: float
+    yield_uplift: float
+
+
+@dataclass
+class WorkTerms:
+    """The month's work of each cooperative beyond its own crop, and its yield.
+
+    ``project_yuan``: public-project money it carries out this month (paid by
+    the state), of which ``project_labour_yuan`` goes to members as wages and
+    ``project_materials_yuan`` to materials; ``yield_uplift``: on its output.
+    """
+
+    project_yuan: np.ndarray
+    project_labour_yuan: np.ndarray
+    project_materials_yuan: np.ndarray
+    yield_uplift: float | np.ndarray
+
+
+@dataclass
+class SalesTerms:
+    """How each cooperative's output is sold this month: the local price factor,
+    the selling margin, a price premium, and whether it goes through a
+    partner's back-end contract (``channel``) instead of the cooperative
+    selling it itself."""
+
+    local: np.ndarray
+    margin: np.ndarray
+    premium: np.ndarray
+    channel: np.ndarray
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A month's sale by village, once priced (fen unless named).
+
+    ``quantity_ref_yuan``: output valued at reference prices; ``realised``: the
+    buyers' price relative to the reference; ``value``: what it sells for,
+    margin deducted; ``processed``: the part bought by processors;
+    ``to_market``: the rest, sold on the market; ``guaranteed``: the state's
+    payout where a guaranteed (floor) price binds; ``channel``: sold through a
+    partner's back-end contract.
+    """
+
+    t: int
+    township: np.ndarray
+    industry: np.ndarray
+    quantity_ref_yuan: np.ndarray
+    realised: np.ndarray
+    value: np.ndarray
+    processed: np.ndarray
+    to_market: np.ndarray
+    guaranteed: np.ndarray
+    channel: np.ndarray
+
+
+@dataclass
+class CostTerms:
+    """What each cooperative's month costs beyond inputs and wages, and how it borrows.
+
+    Shares are of revenue; rates are annual. ``bank_rate`` is the bank's own
+    rate, ``loan_rate`` what each cooperative pays (lower where credit is
+    subsidised); ``credit_limit_factor`` multiplies its bank credit limit;
+    ``fund_room_fen`` is what it may still borrow from a partner's pooled fund
+    (before the bank), at ``fund_rate``.
+    """
+
+    management_share: float | np.ndarray
+    service_fee_share: float | np.ndarray
+    bank_rate: float
+    loan_rate: np.ndarray
+    credit_limit_factor: np.ndarray
+    fund_rate: float
+    fund_room_fen: np.ndarray
+
+
+@dataclass
+class PartnerYear:
+    """What a partner's year end adds to the cooperatives' year: income of
+    the village collectives (fen by village) and accounts for the results."""
+
+    collective_income_fen: np.ndarray | None = None
+    accounts: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Partner(Institution):
+    """An institution above the village cooperatives. Every hook is neutral.
+
+    Parameters
+    ----------
+    cfg
+        Its config block (with ``start_year`` and ``start_month``).
+    start_month
+        The run month in which it starts (clipped to the run start).
+    """
+
+    #: The extra city wage of a worker it places with a labour export team (a share).
+    export_wage_uplift: float = 0.0
+    #: The share of departures that go with its teams, and how often team members lose city jobs (a factor).
+    export_team_share: float = 0.0
+    export_return_factor: float = 1.0
+
+    def __init__(self, cfg: object, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
+        super().__init__(world, market, ledger)
+        self.cfg, self.start_month = cfg, start_month
+
+    # -- the month opens (phase ``institutions``) ------------------------------
+    def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
+        """Start on its date; set the month's prices, plans or projects."""
+
+    def running_costs(self, t: int) -> None:
+        """Pay the month's overheads (phase ``running_costs``)."""
+
+    # -- the cooperatives plan -------------------------------------------------
+    def planning_terms(self, v: int, terms: PlanningTerms) -> None:
+        """Change how village ``v`` chooses its industry and what it expects (front-end contract)."""
+
+    # -- the cooperatives produce and sell (phase ``production``) --------------
+    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
+        """Add work (public projects) or raise yields (technology)."""
+
+    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
+                    industry: np.ndarray) -> None:
+        """Change the price premium, or take villages into its sales channel."""
+
+    def buy_for_processing(self, value_fen: np.ndarray, founded: np.ndarray) -> np.ndarray | None:
+        """The part of each village's sale it buys to process (fen), if it processes."""
+        return None
+
+    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray) -> np.ndarray | None:
+        """The state's payout (fen) where a price it guarantees binds, if it guarantees one."""
+        return None
+
+    def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
+        """Pay ``seller`` for what it bought to process from the villages of ``mask``."""
+
+    def settle_channel(self, sale: Sale, revenue_fen: np.ndarray, coops: Cooperatives) -> np.ndarray:
+        """Sell its channel's output and pay the cooperatives; return each cooperative's revenue."""
+        return revenue_fen
+
+    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> None:
+        """Use what it bought this month (processing: wages for workers at home)."""
+
+    def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
+        """Change management costs, charge fees, offer cheaper credit or a fund to borrow from."""
+
+    def lend(self, coops: Cooperatives, amounts_fen: np.ndarray) -> None:
+        """Lend from its fund what the cooperatives borrow from it (``fund_room_fen`` of :class:`CostTerms`)."""
+
+    def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
+        """Collect its fees and fund interest from the month's costs; pay what it subsidises."""
+
+    # -- the cooperatives' year end (phase ``year_end``) ------------------------
+    def collect_loans(self, coops: Cooperatives) -> np.ndarray | None:
+        """Take back what the cooperatives owe its fund, as far as their cash goes; return it by village."""
+        return None
+
+    def invest_surplus(self, coops: Cooperatives, surplus_fen: np.ndarray) -> np.ndarray | None:
+        """Take part of each cooperative's surplus into joint operations; return it by village."""
+        return None
+
+    def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
+        """Close its own year (joint income, rebates, rewards)."""
+        return PartnerYear()
+
+    # -- the households' month -----------------------------------------------
+    def export_teams(self, county: np.ndarray) -> np.ndarray | None:
+        """Whether a labour export team works for each household (by its county), if it runs teams."""
+        return None
+
+    def placed(self, county: np.ndarray, placements: np.ndarray) -> None:
+        """Workers its teams placed this month (``placements`` per household of ``county``)."""
+
+    def pay_workers_at_home(self, rows: slice, home_workers: np.ndarray, county: np.ndarray) -> np.ndarray | None:
+        """Pay wages to the workers at home of household ``rows`` (fen per household), if it employs them."""
+        return None

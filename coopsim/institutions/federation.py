@@ -1,0 +1,266 @@
+"""Township federations of village cooperatives (tier 2.0, "two contracts, one work").
+
+One account per township. The federation contracts the *front end* (industry
+planning, a pooled fund, technology, shared management) and the *back end*
+(buying members' output at a price agreed before the season and selling it in
+bulk); the village cooperatives do the work. Members invest part of their
+surplus in joint operations whose income returns to the villages, weighted
+toward weak ones ("strong villages lead weak villages"). A service fee and
+overheads mean a badly run federation can fail: once it cannot pay what it
+owes its members, it stops all services.
+
+Each mechanism is a boolean lever of :class:`~coopsim.config.FederationConfig`
+and reaches the cooperatives through the hooks of
+:class:`~coopsim.institutions.base.Partner`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coopsim.config.tiers import FederationConfig
+from coopsim.institutions.base import (
+    Cooperatives,
+    CostTerms,
+    Partner,
+    PartnerYear,
+    PlanningTerms,
+    Sale,
+    SalesTerms,
+    WorkTerms,
+)
+from coopsim.money import Ledger, allocate, to_fen
+from coopsim.rules.prices import local_price_factor
+from coopsim.world import World
+
+if TYPE_CHECKING:
+    from coopsim.markets.commodities import Market
+
+
+class TownshipFederations(Partner):
+    """The township federations of a region, one account per township."""
+
+    block = "federation"
+    level_name = "township"
+    cfg: FederationConfig
+
+    def __init__(self, cfg: FederationConfig, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
+        super().__init__(cfg, start_month, world, market, ledger)
+        n = world.n_townships
+        self.active = np.zeros(n, dtype=bool)
+        self.failed = np.zeros(n, dtype=bool)
+        self.agreed_index = np.ones((n, len(market.names)))
+        self.debt_fen = np.zeros(n, dtype=np.int64)
+        self.fund_capital_fen = np.zeros(n, dtype=np.int64)
+        self.joint_capital_fen = np.zeros(n, dtype=np.int64)
+        self.purchases_ytd_fen = np.zeros(world.n_villages, dtype=np.int64)
+        #: The villages whose output goes through the back-end contract this month.
+        self.marketing = np.zeros(world.n_villages, dtype=bool)
+
+    # -- who is served -----------------------------------------------------
+    def serving(self, founded: np.ndarray) -> np.ndarray:
+        """Villages whose founded cooperative is a member of a working federation."""
+        return founded & (self.active & ~self.failed)[self.world.village_township]
+
+    def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
+        """Villages served by the federation mechanism ``name`` (a boolean lever)."""
+        on = bool(getattr(self.cfg, name))
+        return self.serving(founded) & on
+
+    # -- founding and the season's prices -------------------------------------
+    def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
+        """Found every township's federation on its date; each later January, agree the season's prices."""
+        if t == self.start_month:
+            self.start(t)
+        if self.active.any() and t % 12 == 0 and t != self.start_month:
+            self.agree_prices(t)
+
+    def start(self, t: int) -> None:
+        """Found every township's federation; the state seeds the pooled fund."""
+        self.active[:] = True
+        if self.cfg.fund:
+            seed = np.full(self.world.n_townships, int(to_fen(self.cfg.fund_seed_yuan)), dtype=np.int64)
+            self.ledger.pay_block("state", "federation", seed, "federation_fund_seed")
+            self.fund_capital_fen += seed
+        self.agree_prices(t)
+
+    def bulk_local_factor(self) -> np.ndarray:
+        """(townships, C) price factor for bulk sales that reach ``market_reach`` times further."""
+        m = self.market
+        return local_price_factor(m.planted_mu, m.capacity_mu * self.cfg.market_reach, m.flexibility[None, :])
+
+    def agree_prices(self, t: int) -> None:
+        """Set the season's purchase prices (January): the last year's average
+        price index at bulk-market reach, less the bulk selling margin."""
+        recent = self.market.price_index[max(t - 12, 0) : max(t, 1)].mean(axis=0)
+        self.agreed_index = recent[None, :] * self.bulk_local_factor() * (1 - self.cfg.marketing_margin)
+
+    # -- the front-end contract: planning, technology, management, the fund ----
+    def planning_terms(self, v: int, terms: PlanningTerms) -> None:
+        """A working federation plans its members' industries (no herding, close to
+        expected returns) with the whole township's plantings, its bulk market and its technology."""
+        town = self.world.village_township[v]
+        if not self.active[town] or self.failed[town]:
+            return
+        cfg = self.cfg
+        if cfg.planning:
+            terms.herding, terms.temperature = 0.0, cfg.planning_temperature
+        if cfg.marketing:
+            terms.market_reach, terms.sales_margin = cfg.market_reach, cfg.marketing_margin
+        if cfg.technology:
+            terms.yield_uplift += cfg.technology_yield_uplift
+
+    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
+        """Technology raises the members' yields."""
+        terms.yield_uplift = terms.yield_uplift + np.where(self.lever("technology", founded),
+                                                           self.cfg.technology_yield_uplift, 0.0)
+
+    def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
+        """Shared management saves members' management costs; members pay the service
+        fee; the pooled fund lends before the bank, at its own rate."""
+        founded, cfg = coops.founded, self.cfg
+        terms.management_share = terms.management_share - np.where(self.lever("management", founded),
+                                                                   cfg.management_cost_saving, 0.0)
+        terms.service_fee_share = terms.service_fee_share + np.where(self.serving(founded), cfg.service_fee_share, 0.0)
+        terms.fund_rate = cfg.fund_rate_annual
+        terms.fund_room_fen = self.fund_room_fen(coops.fund_debt_fen, founded)
+
+    def fund_room_fen(self, fund_debt_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
+        """How much more each village may borrow from its federation's fund."""
+        served = self.lever("fund", founded)
+        lent = self.level.totals(fund_debt_fen)
+        free = np.maximum(np.minimum(self.fund_capital_fen - lent, self.ledger.block("federation")), 0)
+        per_member = np.maximum(int(to_fen(self.cfg.fund_limit_yuan_per_member)) - fund_debt_fen, 0)
+        room = np.where(served, per_member, 0)
+        # A township's free fund goes to its members in village order, each taking
+        # its full room until the fund runs out: what the members before it asked for
+        # (the exclusive prefix sum within the township) decides what is left.
+        town = self.world.village_township
+        before = np.cumsum(room) - room
+        before -= before[self.level.village_starts][town]
+        return np.clip(free[town] - before, 0, room)
+
+    def lend(self, coops: Cooperatives, amounts_fen: np.ndarray) -> None:
+        self.pay_down(coops, amounts_fen, "federation_fund_loans")
+
+    def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
+        """The service fee and the fund's interest; the interest adds to the fund."""
+        self.collect_from(coops, costs["service_fee"], "federation_service_fee")
+        self.collect_from(coops, costs["fund_interest"], "federation_fund_interest")
+        self.fund_capital_fen += self.level.totals(costs["fund_interest"])
+
+    # -- the back-end contract: buying at the agreed price, selling in bulk -------
+    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
+                    industry: np.ndarray) -> None:
+        """Members' output goes through the federation, at its bulk market's local price and margin."""
+        self.marketing = self.lever("marketing", founded)
+        terms.local = np.where(self.marketing, self.bulk_local_factor()[township, industry], terms.local)
+        terms.margin = np.where(self.marketing, self.cfg.marketing_margin, terms.margin)
+        terms.channel = terms.channel | self.marketing
+
+    def settle_channel(self, sale: Sale, revenue_fen: np.ndarray, coops: Cooperatives) -> np.ndarray:
+        """Sell the members' output in bulk (market, floor payouts, processors pay the
+        federation), then pay each member the agreed price, borrowing what cash
+        does not cover."""
+        via = self.marketing
+        if not via.any():
+            return revenue_fen
+        led = self.ledger
+        led.pay_block("market", "federation", self.level.totals(np.where(via, sale.to_market, 0)), "federation_sales")
+        led.pay_block("state", "federation", self.level.totals(np.where(via, sale.guaranteed, 0)),
+                      "floor_price_payout")
+        for partner in coops.partners:
+            partner.pay_sellers(self, via)
+        town = sale.township
+        agreed = np.where(via, to_fen(sale.quantity_ref_yuan * self.agreed_index[town, sale.industry]), 0)
+        paid = np.floor(agreed * self.pay_or_borrow(self.level.totals(agreed))[town]).astype(np.int64)
+        self.pay_down(coops, paid, "federation_purchases")
+        self.purchases_ytd_fen += paid
+        return np.where(via, paid, revenue_fen)
+
+    # -- overheads and credit -------------------------------------------------
+    def running_costs(self, t: int) -> None:
+        self.pay_overhead()
+
+    def pay_overhead(self) -> None:
+        """Monthly staff and office costs of every working federation."""
+        working = self.active & ~self.failed
+        cost = np.where(working, int(to_fen(self.cfg.overhead_yuan_per_year / 12)), 0).astype(np.int64)
+        paid = np.floor(cost * self.pay_or_borrow(cost)).astype(np.int64)
+        self.ledger.collect_block("federation", "market", paid, "federation_overhead")
+
+    def pay_or_borrow(self, due_fen: np.ndarray) -> np.ndarray:
+        """Borrow what cash does not cover, up to the credit limit; return the share payable.
+
+        A federation that cannot pay all it owes is marked failed.
+        """
+        led = self.ledger
+        cash = led.block("federation")
+        credit = np.maximum(int(to_fen(self.cfg.credit_limit_yuan)) - self.debt_fen, 0)
+        borrow = np.minimum(np.maximum(due_fen - cash, 0), credit)
+        led.pay_block("bank", "federation", borrow, "federation_loans")
+        self.debt_fen += borrow
+        can = cash + borrow
+        ratio = np.minimum(np.divide(can, due_fen, out=np.ones(len(due_fen)), where=due_fen > 0), 1.0)
+        self.failed |= ratio < 1.0
+        return ratio
+
+    # -- the year's end -------------------------------------------------------
+    def collect_loans(self, coops: Cooperatives) -> np.ndarray:
+        """Members repay the fund as far as their cash goes."""
+        back = np.minimum(coops.fund_debt_fen, self.ledger.block("cooperative"))
+        self.collect_from(coops, back, "federation_fund_repayment")
+        return back
+
+    def invest_surplus(self, coops: Cooperatives, surplus_fen: np.ndarray) -> np.ndarray:
+        """Members put ``joint_investment_share`` of their surplus into joint operations."""
+        served = self.lever("strong_lead_weak", coops.founded)
+        invest = np.where(served, np.floor(np.maximum(surplus_fen, 0) * self.cfg.joint_investment_share), 0)
+        invest = invest.astype(np.int64)
+        self.collect_from(coops, invest, "joint_investment")
+        per_town = self.level.totals(invest)
+        self.ledger.collect_block("federation", "market", per_town, "joint_operation_assets")
+        self.joint_capital_fen += per_town
+        return invest
+
+    def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
+        """Joint income goes to the villages' collectives; the surplus is rebated."""
+        year = self.year_end(coops.collective_income_last_fen, thin_fen)
+        return PartnerYear(year["joint_income"], {"coop_federation_rebate_fen": year["rebate"]})
+
+    def year_end(self, collective_income_fen: np.ndarray, thin_fen: int) -> dict[str, np.ndarray]:
+        """Repay the bank, earn and return joint-operation income, rebate the surplus.
+
+        Joint income goes to the member villages' collectives, thin villages
+        (collective income under ``thin_fen``) weighted ``weak_village_weight``.
+        The rest of the federation's cash above its fund capital and half a
+        year's overhead is rebated to members in proportion to what it bought
+        from them this year. Returns per-village joint income and rebates (fen).
+        """
+        led, w, cfg = self.ledger, self.world, self.cfg
+        working = self.active & ~self.failed
+        repay = np.minimum(self.debt_fen, led.block("federation"))
+        led.collect_block("federation", "bank", repay, "federation_loan_repayment")
+        self.debt_fen -= repay
+        town = w.village_township
+        joint_v = np.zeros(w.n_villages, dtype=np.int64)
+        if cfg.strong_lead_weak:
+            income = np.where(working, to_fen(self.joint_capital_fen / 100.0 * cfg.joint_return_annual), 0)
+            led.pay_block("market", "federation", np.maximum(income, 0), "joint_operation_income")
+            weights = np.where(collective_income_fen < thin_fen, cfg.weak_village_weight, 1.0)
+            for tw in np.flatnonzero(income > 0):
+                rows = np.flatnonzero(town == tw)
+                joint_v[rows] = allocate(int(income[tw]), weights[rows])
+            led.between_blocks("federation", "collective", self.level.village_starts, joint_v, "joint_income_return")
+        keep = self.fund_capital_fen + int(to_fen(cfg.overhead_yuan_per_year / 2))
+        spare = np.where(working, np.maximum(led.block("federation") - keep - self.debt_fen, 0), 0)
+        rebate_v = np.zeros(w.n_villages, dtype=np.int64)
+        for tw in np.flatnonzero(spare > 0):
+            rows = np.flatnonzero(town == tw)
+            if self.purchases_ytd_fen[rows].sum() > 0:
+                rebate_v[rows] = allocate(int(spare[tw]), self.purchases_ytd_fen[rows])
+        led.between_blocks("federation", "cooperative", self.level.village_starts, rebate_v, "federation_rebate")
+        self.purchases_ytd_fen[:] = 0
+        return {"joint_income": joint_v, "rebate": rebate_v}

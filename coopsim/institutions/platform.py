@@ -1,0 +1,252 @@
+"""County state-owned platform companies (tier 3.0).
+
+One account per county. The platform allies the rural collective economy with the
+county's state economy: order contracts with floor prices ("double binding"),
+processing and a county brand, cheaper credit, public projects contracted to
+cooperatives, labour export teams and the prefecture's reward fund. Every
+public yuan is a ledger flow from the ``state`` account, and the platform's
+losses are covered by the state, so the fiscal cost is in the results.
+
+Each mechanism is a boolean lever of :class:`~coopsim.config.PlatformConfig`
+and reaches the cooperatives and the households through the hooks of
+:class:`~coopsim.institutions.base.Partner`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coopsim.config.tiers import PlatformConfig
+from coopsim.institutions.base import (
+    Accounts,
+    Cooperatives,
+    CostTerms,
+    Partner,
+    PartnerYear,
+    Sale,
+    SalesTerms,
+    WorkTerms,
+)
+from coopsim.money import Ledger, allocate, to_fen
+from coopsim.world import World
+
+if TYPE_CHECKING:
+    from coopsim.households.state import Households
+    from coopsim.markets.commodities import Market
+
+
+def floor_payout_yuan(quantity_ref_yuan: np.ndarray, realised_index: np.ndarray, floor_share: float) -> np.ndarray:
+    """Floor-price payout: the gap below the floor times the quantity.
+
+    ``quantity_ref_yuan`` is the quantity sold valued at the reference price,
+    so quantity x (floor price - realised price) = quantity_ref x (floor_share
+    - realised_index).
+
+    >>> floor_payout_yuan(np.array([1000.0, 1000.0]), np.array([0.6, 1.1]), 0.85).round(6).tolist()
+    [250.0, 0.0]
+    """
+    return np.asarray(quantity_ref_yuan) * np.maximum(floor_share - np.asarray(realised_index), 0.0)
+
+
+def project_sizes_yuan(budget_yuan: float, max_yuan: float) -> np.ndarray:
+    """Split a county's yearly project budget into equal projects under the size cap.
+
+    >>> project_sizes_yuan(5_000_000, 2_000_000).tolist()
+    [1666666.6666666667, 1666666.6666666667, 1666666.6666666667]
+    """
+    if budget_yuan <= 0:
+        return np.zeros(0)
+    n = int(np.ceil(budget_yuan / max_yuan))
+    return np.full(n, budget_yuan / n)
+
+
+class CountyPlatforms(Partner):
+    """The county platforms of a region, one account per county."""
+
+    block = "platform"
+    level_name = "county"
+    cfg: PlatformConfig
+
+    def __init__(self, cfg: PlatformConfig, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
+        super().__init__(cfg, start_month, world, market, ledger)
+        self.active = np.zeros(world.n_counties, dtype=bool)
+        self.village_county = self.level.of_village
+        self.household_starts = world.village_starts[self.level.village_starts]  # first household row of each county
+        #: This month's processing wage per worker at home, by county (fen).
+        self.wage_per_worker_fen = np.zeros(world.n_counties, dtype=np.int64)
+        #: What it bought this month to process, by village (fen).
+        self.bought_fen = np.zeros(world.n_villages, dtype=np.int64)
+        #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
+        self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
+        self.project_month_yuan = np.zeros(world.n_villages)
+        self.placements = 0
+        self.export_wage_uplift = cfg.export_wage_uplift
+        self.export_team_share = cfg.export_team_share
+        self.export_return_factor = cfg.export_return_factor
+        self._lock = threading.Lock()  # placements counted from households stepped on several threads
+
+    def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
+        """Villages reached by platform mechanism ``name`` (a boolean lever)."""
+        return founded & self.active[self.village_county] & bool(getattr(self.cfg, name))
+
+    def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
+        """Start in every county on its date; each January, let the year's projects
+        (one uniform per village from ``rng``, drawn every January)."""
+        if t == self.start_month:
+            self.start()
+        if t % 12 == 0:
+            u = rng.random(self.world.n_villages)
+            if self.active.any():
+                self.plan_projects(founded, u)
+
+    def start(self) -> None:
+        self.active[:] = True
+
+    # -- public projects --------------------------------------------------------
+    def plan_projects(self, founded: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """January: contract this year's projects to founded cooperatives.
+
+        Each county's budget (``projects_yuan_per_village_year`` x its
+        villages) is split into equal projects under ``project_max_yuan``,
+        each given to a founded cooperative of the county picked with one
+        uniform of ``u`` (one per village, from the ``institutions`` stream).
+        Sets and returns the monthly project money per village.
+        """
+        self.project_month_yuan = np.zeros(self.world.n_villages)
+        if not self.cfg.projects:
+            return self.project_month_yuan
+        for c in np.flatnonzero(self.active):
+            villages = np.flatnonzero((self.village_county == c) & founded)
+            if villages.size == 0:
+                continue
+            budget = self.cfg.projects_yuan_per_village_year * int((self.village_county == c).sum())
+            sizes = project_sizes_yuan(budget, self.cfg.project_max_yuan)
+            draws = np.resize(u[self.village_county == c], len(sizes))
+            picks = villages[np.minimum((draws * villages.size).astype(int), villages.size - 1)]
+            np.add.at(self.project_month_yuan, picks, sizes / 12.0)
+        return self.project_month_yuan
+
+    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
+        """The month's share of the year's projects: wages to members, materials, a margin kept."""
+        cfg = self.cfg
+        project = self.project_month_yuan * founded
+        terms.project_yuan = terms.project_yuan + project
+        terms.project_labour_yuan = terms.project_labour_yuan + project * cfg.project_labour_share
+        terms.project_materials_yuan = terms.project_materials_yuan + project * (
+            1 - cfg.project_labour_share - cfg.project_margin_share)
+
+    # -- order contracts: brand, processing, floor prices ---------------------------
+    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
+                    industry: np.ndarray) -> None:
+        """The county brand earns a premium."""
+        terms.premium = np.where(self.lever("brand", founded), 1 + self.cfg.brand_premium, terms.premium)
+
+    def buy_for_processing(self, value_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
+        """It buys ``processing_share`` of what contracted villages sell."""
+        processed = self.lever("processing", founded)
+        self.bought_fen = np.where(processed, np.floor(value_fen * self.cfg.processing_share), 0).astype(np.int64)
+        return self.bought_fen
+
+    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray) -> np.ndarray:
+        """The state pays the gap below the floor price of contracted villages."""
+        floor = self.lever("floor_price", founded)
+        return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, self.cfg.floor_share)), 0)
+
+    def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
+        self.pay_down(seller, seller.level.totals(np.where(mask, self.bought_fen, 0)), "platform_purchases")
+
+    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> None:
+        self.wage_per_worker_fen[:] = 0
+        if self.bought_fen.any():
+            self.process(self.bought_fen, hh, day_wage_yuan)
+
+    # -- processing ---------------------------------------------------------------
+    def process(self, bought_fen: np.ndarray, hh: Households, day_wage_yuan: float) -> int:
+        """Sell processed output with value added; set this month's processing wages.
+
+        ``bought_fen`` is what the platform paid sellers this month, per
+        village. Wages (``processing_days_per_10k_yuan`` per 10,000 yuan
+        processed, at ``day_wage_yuan``) go equally to each county's workers at
+        home: :attr:`wage_per_worker_fen` each (whole fen; the last fraction of
+        a fen per worker stays with the platform). The households collect them
+        in their own step. Returns the wages owed (fen).
+        """
+        led, cfg = self.ledger, self.cfg
+        per_county = self.level.totals(bought_fen)
+        sales = to_fen(per_county / 100.0 * (1 + cfg.processing_value_added))
+        led.pay_block("market", "platform", sales, "processed_sales")
+        wage_total = to_fen(per_county / 100.0 / 10_000 * cfg.processing_days_per_10k_yuan * day_wage_yuan)
+        workers = np.add.reduceat(hh.home_workers, self.household_starts)
+        self.wage_per_worker_fen = wage_total // np.maximum(workers, 1)
+        return int((self.wage_per_worker_fen * workers).sum())
+
+    def pay_workers_at_home(self, rows: slice, home_workers: np.ndarray, county: np.ndarray) -> np.ndarray | None:
+        """Workers at home collect this month's processing wages (the same per worker in a county)."""
+        if not self.wage_per_worker_fen.any():
+            return None
+        wages = home_workers * self.wage_per_worker_fen[county]
+        starts = np.flatnonzero(np.diff(county, prepend=-1))
+        self.ledger.groups_pay_rows("platform", county[starts], starts, "household", rows, wages, "processing_wages")
+        return wages
+
+    # -- cheaper credit -------------------------------------------------------------
+    def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
+        """Contracted cooperatives borrow at ``credit_rate_annual`` with a higher limit;
+        the state pays the bank the gap to its rate (on what they owed before this month)."""
+        cheap = self.lever("credit", coops.founded)
+        terms.loan_rate = np.where(cheap, self.cfg.credit_rate_annual, terms.loan_rate)
+        terms.credit_limit_factor = np.where(cheap, self.cfg.credit_limit_multiplier, terms.credit_limit_factor)
+        self.subsidy_fen = to_fen(coops.debt_fen / 100.0 * np.maximum(terms.bank_rate - terms.loan_rate, 0.0) / 12.0)
+
+    def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
+        self.ledger.pay("state", "bank", int(self.subsidy_fen.sum()), "credit_interest_subsidy")
+
+    # -- labour export teams ----------------------------------------------------------
+    def export_teams(self, county: np.ndarray) -> np.ndarray | None:
+        """Teams work in every county where the platform is active."""
+        return self.active[county] if self.cfg.labour_export else None
+
+    def placed(self, county: np.ndarray, placements: np.ndarray) -> None:
+        """The state pays a fee per placement."""
+        fee = int(to_fen(self.cfg.placement_fee_yuan))
+        per_county = np.bincount(county, weights=placements.sum(axis=1), minlength=self.world.n_counties)
+        self.ledger.pay_block("state", "platform", per_county.astype(np.int64) * fee, "labour_export_placement_fees")
+        with self._lock:
+            self.placements += int(placements.sum())
+
+    # -- the year's end and the platform's losses -----------------------------------
+    def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
+        reward = self.rewards(accounts["coop_revenue_fen"], coops.revenue_last_fen, coops.founded)
+        return PartnerYear(None, {"coop_reward_fen": reward})
+
+    def rewards(self, revenue_fen: np.ndarray, last_revenue_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
+        """The prefecture's reward fund, shared equally by qualifying cooperatives.
+
+        A cooperative qualifies with operating income >= ``reward_min_income_yuan``
+        that grew by >= ``reward_min_growth``. The region's share of the fund
+        is ``reward_fund_yuan_per_year`` x its villages / ``reward_fund_villages``.
+        """
+        cfg = self.cfg
+        reached = self.lever("reward_fund", founded)
+        growth = np.divide(revenue_fen, last_revenue_fen, out=np.zeros(len(revenue_fen)), where=last_revenue_fen > 0)
+        ok = reached & (revenue_fen >= to_fen(cfg.reward_min_income_yuan)) & (growth >= 1 + cfg.reward_min_growth)
+        reward = np.zeros(len(revenue_fen), dtype=np.int64)
+        if ok.any():
+            fund = int(to_fen(cfg.reward_fund_yuan_per_year * self.world.n_villages / cfg.reward_fund_villages))
+            reward[ok] = allocate(fund, np.ones(int(ok.sum())))
+        self.ledger.pay_block("state", "cooperative", reward, "reward_fund")
+        return reward
+
+    def running_costs(self, t: int) -> None:
+        self.run_costs()
+
+    def run_costs(self) -> None:
+        """Monthly overhead; the state covers whatever the platform cannot pay."""
+        led = self.ledger
+        cost = np.where(self.active, int(to_fen(self.cfg.overhead_yuan_per_year / 12)), 0).astype(np.int64)
+        led.collect_block("platform", "market", cost, "platform_overhead")
+        cover = np.maximum(-led.block("platform"), 0)
+        led.pay_block("state", "platform", cover, "platform_loss_cover")
