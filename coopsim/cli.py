@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from coopsim.config import BLOCKS, CONFIG_DIR, TIER_BLOCKS, ConfigError, not_in_tier
 from coopsim.io.run_dir import FAILURE, record_failure
+from coopsim.io.sweeps import FAILED_CALLBACKS, FAILED_RUNS
 from coopsim.run import run_to_directory
 
 HYDRA_OWN = {".hydra", "coopsim.log", "cli.log", "main.log"}
@@ -109,10 +110,7 @@ def entry() -> None:
             print(f"coopsim: bad config: {e}", file=sys.stderr)
         sys.exit(2)
     main()
-    from coopsim.analysis.report import FAILURES  # here: the report's figures need matplotlib, not every run
-    from coopsim.io.sweeps import FAILED_RUNS
-
-    if FAILURES or FAILED_RUNS:
+    if FAILED_RUNS or FAILED_CALLBACKS:
         sys.exit(1)
 
 

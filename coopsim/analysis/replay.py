@@ -25,8 +25,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 
 from coopsim.analysis.markdown import markdown_table
-from coopsim.analysis.report import FAILURES
 from coopsim.analysis.validation import facts_table, load_run
+from coopsim.io.sweeps import FAILED_CALLBACKS
 
 #: (column of region_year, label in the table, divisor for the unit shown)
 AGGREGATES = (
@@ -99,7 +99,7 @@ class ReplayCallback(Callback):  # type: ignore[misc,valid-type]
         try:
             path = write_replay(sweep_dir, self.tier)
         except Exception as err:
-            FAILURES.append(f"{sweep_dir}: {err}")
+            FAILED_CALLBACKS.append(f"{sweep_dir}: {err}")
             print(f"coopsim: the replay table of {sweep_dir} failed: {err}", file=sys.stderr)
             raise
         print(path.read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ from coopsim.analysis.figures import draw_all
 from coopsim.analysis.html import write_html
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
+from coopsim.io.sweeps import FAILED_CALLBACKS
 
 
 def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
@@ -54,11 +55,6 @@ except ImportError:  # pragma: no cover - hydra is a dependency
     Callback = object  # type: ignore[assignment,misc]
 
 
-#: Reports that failed in this process (Hydra turns a callback's exception into
-#: a warning; the ``coopsim`` entry point exits non-zero when this is not empty).
-FAILURES: list[str] = []
-
-
 class ReportCallback(Callback):  # type: ignore[misc,valid-type]
     """Hydra callback: build the comparison report when a sweep ends."""
 
@@ -71,7 +67,7 @@ class ReportCallback(Callback):  # type: ignore[misc,valid-type]
             path = build_report(sweep_dir, self.compare_by, self.reference, self.last_years,
                                 title=str(config.get("experiment", sweep_dir.parent.name)))
         except Exception as err:
-            FAILURES.append(f"{sweep_dir}: {err}")
+            FAILED_CALLBACKS.append(f"{sweep_dir}: {err}")
             print(f"coopsim: the report of {sweep_dir} failed: {err}", file=sys.stderr)
             raise
         print(f"coopsim: report written to {path}")

@@ -25,8 +25,11 @@ import pandas as pd
 
 from coopsim.io.run_dir import FAILURE, METADATA
 
-#: Failures seen by this process's sweeps (the entry point exits 1 if any).
+#: Failures seen by this process's sweeps (the entry point exits 1 if any): runs that failed,
 FAILED_RUNS: list[str] = []
+#: and what a callback failed to make when a sweep ended (a report, a replay table): Hydra turns a
+#: callback's exception into a warning, so the callbacks record it here.
+FAILED_CALLBACKS: list[str] = []
 
 
 def failures(sweep_dir: Path) -> list[tuple[Path, str]]:
