@@ -11,28 +11,26 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from coopsim.config import BLOCKS, CONFIG_DIR, TIER_BLOCKS, ConfigError, not_in_tier
-from coopsim.io.run_dir import FAILURE, record_failure
+from coopsim.config.compose import config_error, resolved
+from coopsim.io.launch import announce_main_process, note_failure, register_sweeper, watch_the_sweep
+from coopsim.io.run_dir import RunDirError, record_failure
 from coopsim.io.sweeps import FAILED_CALLBACKS, FAILED_RUNS
 from coopsim.run import run_to_directory
 
-HYDRA_OWN = {".hydra", "coopsim.log", "cli.log", "main.log"}
 log = logging.getLogger("coopsim")
-
-
-def _discard_incomplete(out_dir: Path) -> None:
-    """Remove an output directory that holds only Hydra's own files."""
-    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= HYDRA_OWN:
-        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _name_scenario(data: object) -> None:
@@ -47,30 +45,62 @@ def _name_scenario(data: object) -> None:
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def main(cfg: DictConfig) -> None:
-    """Validate the composed config, run it, write results to Hydra's output directory."""
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
-    data = OmegaConf.to_container(cfg, resolve=True)
-    _name_scenario(data)
-    if isinstance(data, dict) and data.get("threads") == 0 and HydraConfig.get().mode == RunMode.MULTIRUN:
-        data["threads"] = 1  # a sweep's jobs already share the cores
+def main(cfg: DictConfig) -> dict[str, str]:
+    """Run the composed config into Hydra's output directory; return the run's outcome
+    (``status`` complete, skipped or failed, its ``dir``, the ``error``) for the sweeper."""
+    hc = HydraConfig.get()
+    out_dir, sweep = Path(hc.runtime.output_dir), hc.mode == RunMode.MULTIRUN
+    if sweep:
+        watch_the_sweep()
+    data: Any = None
     try:
-        meta = run_to_directory(data, out_dir)  # type: ignore[arg-type]
-    except ConfigError as err:
-        _discard_incomplete(out_dir)
-        print(f"coopsim: bad config: {err}", file=sys.stderr)
-        sys.exit(2)
-    except Exception as err:
-        record_failure(out_dir, data, err)
-        log.error("run failed (%s: %s); config and traceback in %s", type(err).__name__, err, out_dir / FAILURE)
-        if HydraConfig.get().mode != RunMode.MULTIRUN:
-            raise
-        return  # a sweep goes on; the failure is reported when it ends
+        data = resolved(cfg)
+        _name_scenario(data)
+        if data.get("threads") == 0 and sweep:
+            data["threads"] = 1  # a sweep's jobs already share the cores
+        meta = run_to_directory(data, out_dir, list(hc.overrides.task))
+    except (ConfigError, RunDirError) as err:  # checked at the door; a rerun into another run's directory
+        _remove_if_empty(out_dir)
+        print(f"coopsim: {'bad config' if isinstance(err, ConfigError) else 'refused'}: {err}", file=sys.stderr)
+        if not sweep:
+            sys.exit(2)
+        return {"status": "failed", "dir": str(out_dir), "error": str(err)}
+    except Exception as err:  # noqa: BLE001 - a run that fails is recorded; a sweep goes on
+        return _failed(out_dir, data, err, sweep)
     if meta.get("skipped"):
         log.info("run %s is already complete in %s: skipped", meta["run_id"], out_dir)
-        return
+        return {"status": "skipped", "dir": str(out_dir)}
     log.info("tier=%s scenario=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
              meta["tier"], meta["scenario"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
+    return {"status": "complete", "dir": str(out_dir)}
+
+
+def _failed(out_dir: Path, data: Any, err: Exception, sweep: bool) -> dict[str, str]:
+    """Record a failed run (``failure.json`` in its directory, or in the sweep's ``failures/``
+    when the directory cannot be written) and say where; a single run exits 1."""
+    error = f"{type(err).__name__}: {err}"
+    try:
+        where = str(record_failure(out_dir, data, err))
+    except OSError as io_err:
+        where = "nowhere: the directory cannot be written either" if not sweep else "the sweep's failures/"
+        if sweep:
+            note_failure(out_dir, error)
+        else:
+            traceback.print_exception(err)
+        log.error("recording the failure failed too: %s", io_err)
+    log.error("run failed (%s); config and traceback in %s", error, where)
+    if not sweep:
+        sys.exit(1)
+    return {"status": "failed", "dir": str(out_dir), "error": error}
+
+
+def _remove_if_empty(out_dir: Path) -> None:
+    """Remove a run directory this run made and left empty, and its parents that it left empty too."""
+    here = Path.cwd().resolve()
+    for d in [out_dir, *out_dir.parents]:
+        if d.resolve() == here or not d.is_dir() or any(d.iterdir()):
+            break
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
@@ -103,14 +133,39 @@ def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
 
 
 def entry() -> None:
-    """Console entry point: check lever overrides against the tiers, then run Hydra."""
+    """Console entry point: check lever overrides against the tiers, then run Hydra.
+
+    A bad config, an override Hydra cannot apply, an interpolation that does not
+    resolve or a config file that is not YAML ends with one message (exit 2);
+    a run that cannot write its directory with one message (exit 1).
+    ``HYDRA_FULL_ERROR=1`` shows Hydra's own report instead.
+    """
     errors = lever_errors(sys.argv[1:])
     if errors:
         for e in errors:
             print(f"coopsim: bad config: {e}", file=sys.stderr)
         sys.exit(2)
-    main()
-    if FAILED_RUNS or FAILED_CALLBACKS:
+    register_sweeper()
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra passes errors up, to be told here in one message
+    announce_main_process()
+    try:
+        main()
+    except OSError as err:
+        if full_error:
+            raise
+        print(f"coopsim: cannot write: {err}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as err:  # noqa: BLE001 - configs: Hydra's, OmegaConf's and YAML's errors alike
+        from hydra.errors import HydraException
+        from omegaconf.errors import OmegaConfBaseException
+        from yaml import YAMLError
+
+        if full_error or not isinstance(err, HydraException | OmegaConfBaseException | YAMLError | ConfigError):
+            raise
+        print(f"coopsim: bad config: {config_error(err)}", file=sys.stderr)
+        sys.exit(2)
+    if FAILED_CALLBACKS or FAILED_RUNS:
         sys.exit(1)
 
 

@@ -12,9 +12,11 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import logging
 import resource
+import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,23 @@ import pandas as pd
 
 from coopsim.analysis.resilience import income_response, measures
 from coopsim.config import RunConfig, onset_month, parse_config
+from coopsim.config.resources import check_memory
 from coopsim.engine.economy import Economy
 from coopsim.engine.recorder import RunTables
 from coopsim.io.provenance import code_version, run_id, with_provenance
-from coopsim.io.run_dir import FAILURE, StreamedTable, completed_run, write_metadata, write_tables
+from coopsim.io.run_dir import (
+    FAILURE,
+    RunDirError,
+    StreamedTable,
+    commit,
+    inspect,
+    locked,
+    staging_dir,
+    write_tables,
+)
 
-__all__ = ["FAILURE", "run_to_directory", "simulate", "simulate_scenario"]
+__all__ = ["FAILURE", "RunDirError", "run_to_directory", "simulate", "simulate_scenario"]
+log = logging.getLogger("coopsim")
 
 #: Show a progress bar after this many seconds when ``progress: auto``.
 PROGRESS_DELAY_S = 3.0
@@ -41,8 +54,10 @@ def simulate(cfg: RunConfig, progress: bool = False, label: str = "",
     The ledger is verified at the end: a run that created or lost money
     raises :class:`coopsim.money.LedgerError` and returns nothing.
     ``household_sink`` takes each year's household rows as they are made
-    (then ``household_year`` is not among the tables returned).
+    (then ``household_year`` is not among the tables returned). A run that
+    would not fit in memory raises :class:`~coopsim.config.ConfigError` first.
     """
+    check_memory(cfg, streamed=household_sink is not None)
     economy = Economy(cfg)
     economy.recorder.household_sink = household_sink
     if not progress:
@@ -73,43 +88,69 @@ def simulate_scenario(cfg: RunConfig, progress: bool = False, label: str = "",
     return tables
 
 
-def run_to_directory(data: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
-    """Validate ``data``, run it, and write tables and ``metadata.json`` to ``out_dir``.
+def run_to_directory(data: Mapping[str, Any], out_dir: Path, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Validate ``data``, run it and write its tables and ``metadata.json`` into ``out_dir``.
+
+    A complete run of the same config and code there is kept (``skipped``); a
+    damaged one (a table missing, truncated or changed) is computed again. The
+    run is computed in a staging directory and moved into ``out_dir`` whole,
+    holding the directory's lock (another process with the same directory
+    waits, then finds the run complete). ``overrides``: the command line's
+    overrides, kept in the metadata (collect labels runs with them).
 
     Raises
     ------
     coopsim.config.ConfigError
-        before anything is run or written, if the config is bad.
+        before anything is run or written, if the config is bad or the run would not fit in memory.
+    coopsim.io.run_dir.RunDirError
+        before anything is written, if ``out_dir`` holds a run of another config or code.
     """
     cfg = parse_config(data)
+    check_memory(cfg, streamed=True)
     version = code_version()
     rid = run_id(dict(data), version)
-    done = completed_run(out_dir, rid)
-    if done is not None:
-        return {**done, "skipped": True}
+    with locked(out_dir):
+        state = inspect(out_dir)
+        if state.status == "complete" and state.run_id == rid:
+            return {**(state.meta or {}), "skipped": True}
+        if state.run_id is not None and state.run_id != rid:
+            raise RunDirError(f"{out_dir} holds a run of another config or code (run id {state.run_id}; this one is "
+                              f"{rid}): nothing was written; give this run another directory, or remove that one")
+        if state.status == "damaged":
+            log.warning("run %s in %s is damaged (%s): computing it again", rid, out_dir, state.problem)
+        staging = staging_dir(out_dir)
+        try:
+            meta = _compute(cfg, data, rid, version, staging, overrides)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return commit(out_dir, staging, meta)
+
+
+def _compute(cfg: RunConfig, data: Mapping[str, Any], rid: str, version: str, staging: Path,
+             overrides: Sequence[str]) -> dict[str, Any]:
+    """Run ``cfg`` into ``staging``; return its metadata (without the tables' checksums)."""
     started = time.time()
     provenance = (rid, cfg.tier.name, cfg.scenario, cfg.region.name, cfg.seed)
-    stream = StreamedTable(out_dir / "household_year.parquet", provenance) if cfg.household_table else None
+    stream = StreamedTable(staging / "household_year.parquet", provenance) if cfg.household_table else None
     try:
         tables = simulate_scenario(cfg, progress=cfg.progress != "never",
                                    label=f"{cfg.tier.name} {cfg.scenario} {cfg.region.name}",
                                    household_sink=stream.write if stream is not None else None)
         wall = time.time() - started
-        rows = write_tables(out_dir, {k: with_provenance(t, *provenance) for k, t in tables.items()})
+        rows = write_tables(staging, {k: with_provenance(t, *provenance) for k, t in tables.items()})
         if stream is not None:
             rows["household_year"] = stream.close()
     except BaseException:
         if stream is not None:
             stream.discard()
         raise
-    closing = dict(zip(tables["ledger_closing"]["account_group"], tables["ledger_closing"]["balance_fen"].astype(int), strict=True))
-    meta = {
+    ledger = tables["ledger_closing"]
+    closing = dict(zip(ledger["account_group"], ledger["balance_fen"].astype(int), strict=True))
+    return {
         "run_id": rid, "tier": cfg.tier.name, "scenario": cfg.scenario, "region": cfg.region.name, "seed": cfg.seed,
-        "years": cfg.years, "code_version": version, "config": dict(data),
+        "years": cfg.years, "code_version": version, "config": dict(data), "overrides": list(overrides),
         "ledger": {"balanced": True, "closing_balances_fen": closing},
         "tables": rows, "wall_time_s": round(wall, 3),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-    write_metadata(out_dir, meta)
-    (out_dir / FAILURE).unlink(missing_ok=True)
-    return meta

@@ -33,8 +33,8 @@ def test_the_public_face_runs_a_model() -> None:
         assert getattr(coopsim, name) is getattr(importlib.import_module(coopsim._PUBLIC[name]), name)
     from coopsim import compose_config, simulate
 
-    tables = simulate(compose_config(["region=tiny", "years=1", "tier=v2", "progress=never"]))
-    assert len(tables["region_year"]) == 1 and tables["ledger_closing"]["balance_fen"].sum() == 0
+    tables = simulate(compose_config(["region=tiny", "years=4", "tier=v2", "progress=never"]))
+    assert len(tables["region_year"]) == 4 and tables["ledger_closing"]["balance_fen"].sum() == 0
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         coopsim.nothing  # noqa: B018
 
@@ -62,7 +62,8 @@ def test_every_hydra_target_in_the_configs_resolves() -> None:
 
     targets = {m for p in (ROOT / "configs").rglob("*.yaml")
                for m in re.findall(r"_target_:\s*([\w.]+)", p.read_text(encoding="utf-8"))}
-    assert {"coopsim.analysis.report.ReportCallback", "coopsim.io.sweeps.FailureCallback"} <= targets
+    assert {"coopsim.analysis.report.ReportCallback", "coopsim.io.launch.RunDoor",
+            "hydra_plugins.coopsim_sweeper.CheckedSweeper"} <= targets
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # the shipped configs use the new paths
         for target in targets:
@@ -72,7 +73,7 @@ def test_every_hydra_target_in_the_configs_resolves() -> None:
 def test_the_wheel_lists_every_subpackage_and_ships_the_configs() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     tree = sorted(".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "coopsim").rglob("__init__.py"))
-    assert sorted(set(project["packages"]) - {"coopsim.configs"}) == tree
+    assert sorted(set(project["packages"]) - {"coopsim.configs", "hydra_plugins.coopsim_sweeper"}) == tree
     assert project["package-dir"] == {"coopsim.configs": "configs"}
     for script in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"].values():
         module, function = script.split(":")
@@ -118,7 +119,7 @@ def _state(eco: Economy) -> dict[str, np.ndarray]:
 
 def test_the_recorder_only_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run whose recorder records nothing ends in the same model state as a recorded run."""
-    args = ("region=tiny", "tier=v3", "years=4", "scenario=price_collapse", "scenario.shocks.price_collapse.onset_year=2019")
+    args = ("region=tiny", "tier=v3", "years=5", "scenario=price_collapse", "scenario.shocks.price_collapse.onset_year=2019")
     recorded = Economy(run_config(*args))
     recorded.run()
     monkeypatch.setattr(Recorder, "record_month", lambda self, t, flows: None)

@@ -43,7 +43,7 @@ def test_outcomes_of_a_hand_made_table() -> None:
 
 
 def test_calibration_runs_reproducibly_and_saves_a_config_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--trials", "3", "--seeds", "1", "--jobs", "1", "region=tiny", "tier=v3", "start_year=2017", "years=4"]
+    args = ["--trials", "3", "--seeds", "1", "--jobs", "1", "region=tiny", "tier=v2", "start_year=2017", "years=4"]
     calibration.main([*args, "--out", str(tmp_path / "a"), "--save", str(tmp_path / "fit.yaml")])
     calibration.main([*args, "--out", str(tmp_path / "b")])
     assert "loss" in capsys.readouterr().out

@@ -63,7 +63,7 @@ def test_profile_script_times_every_step() -> None:
     from pathlib import Path
 
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "profile_steps.py"
-    out = subprocess.run([sys.executable, str(script), "region=tiny", "years=1", "scenario=baseline"],
+    out = subprocess.run([sys.executable, str(script), "region=tiny", "years=1", "tier=v1", "scenario=baseline"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
     assert out.startswith("tiny: 600 households, 12 months")
     for step in ("households: migrate", "households: earn", "production", "year_end", "close_year"):

@@ -165,3 +165,29 @@ def test_group_totals_must_match_the_amounts() -> None:
     with pytest.raises(LedgerError, match="group totals"):
         led.between_blocks("cooperative", "household", STARTS, np.ones(6, dtype=np.int64), "wages",
                            per_group=np.array([2, 0, 3, 0]))
+
+
+def test_a_transfer_past_the_64_bit_range_is_refused_not_wrapped() -> None:
+    # four amounts of 2^62 fen: their int64 sum wraps to 0, so before this check the payer was charged
+    # nothing, the balances summed to 2^64 = 0 (mod 2^64) and the ledger "balanced"
+    led = new_ledger()
+    with pytest.raises(LedgerError, match=r"a transfer of 1.845e\+19 fen passes the ledger's limit of 4.612e\+18"):
+        led.pay_block("state", "household", np.array([2**62] * 4 + [0, 0], dtype=np.int64), "huge")
+    with pytest.raises(LedgerError, match="passes the ledger's limit"):
+        led.pay("state", "market", 2**62 + 1, "huge")
+
+
+def test_a_period_moving_more_than_the_limit_is_refused() -> None:
+    led = new_ledger()
+    for _ in range(2):  # 2 x 2^61 = 2^62: at the limit
+        led.pay_block("state", "household", np.array([2**60, 2**60, 0, 0, 0, 0], dtype=np.int64), "big")
+    with pytest.raises(LedgerError, match="more than 4.612e\\+18 fen moved in one period"):
+        led.pay_block("state", "household", np.array([1, 0, 0, 0, 0, 0], dtype=np.int64), "one more fen")
+
+
+def test_verify_sums_exactly() -> None:
+    # balances whose int64 sum wraps to exactly zero: an exact sum sees the 2^64 fen created
+    led = new_ledger()
+    led.balances[2:6] = 2**62
+    with pytest.raises(LedgerError, match="does not balance: accounts sum to 18446744073709551616 fen"):
+        led.verify()

@@ -29,7 +29,7 @@ def test_prefecture_table_gives_the_mean_and_range_of_seeds() -> None:
 def replay_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sweep = tmp_path_factory.mktemp("replay")
     for tier, seed in [("v3", 1), ("v3", 2), ("none", 1)]:
-        data = compose_dict("region=tiny", f"tier={tier}", f"seed={seed}", "years=4", "progress=never",
+        data = compose_dict("region=tiny", f"tier={tier}", f"seed={seed}", "years=5", "progress=never",
                             "household_table=false")
         run_to_directory(data, sweep / "runs" / f"{tier}_{seed}")
     return sweep
@@ -38,7 +38,7 @@ def replay_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_replay_writes_the_yearly_table_and_the_facts(replay_sweep: Path) -> None:
     write_replay(replay_sweep, "v3")
     table = pd.read_csv(replay_sweep / "replay.csv").set_index("aggregate")
-    assert list(table.columns) == ["2017", "2018", "2019", "2020"]
+    assert list(table.columns) == ["2017", "2018", "2019", "2020", "2021"]
     assert list(table.index) == [label for _col, label, _div in AGGREGATES]
     assert "poverty headcount (persons)" in (replay_sweep / "replay.md").read_text()
     facts = pd.read_csv(replay_sweep / "facts.csv")

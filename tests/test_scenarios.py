@@ -168,7 +168,7 @@ BAD = [
     (["scenario=price_collapse", "scenario.shocks.price_collapse.onset_year=2040"],
      r"'scenario.shocks.price_collapse.onset_year' = 2040: the onset \(2040-03\) must fall within the run"),
     (["scenario=price_collapse", "scenario.shocks.price_collapse.duration_months=-3"],
-     r"'scenario.shocks.price_collapse.duration_months' = -3: must be >= 0"),
+     r"'scenario.shocks.price_collapse.duration_months' = -3: must be between 0 and 1200"),
     (["scenario=price_collapse", "scenario.shocks.price_collapse.magnitude=-1.2"],
      r"'scenario.shocks.price_collapse.magnitude' = -1.2: must be > -1.0"),
     (["scenario=price_collapse", "scenario.shocks.price_collapse.kind=meteor"],

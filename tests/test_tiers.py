@@ -8,8 +8,8 @@ import pytest
 from coopsim.config import ConfigError, parse_config
 from coopsim.engine.economy import TICKS, Economy
 from coopsim.households import AWAY, HOME
-from coopsim.institutions.operations import sell_output
 from coopsim.institutions import CountyPlatforms, TownshipFederations
+from coopsim.institutions.operations import sell_output
 from coopsim.institutions.platform import floor_payout_yuan, project_sizes_yuan
 from coopsim.money import to_fen
 from tests.conftest import compose_dict, run_config

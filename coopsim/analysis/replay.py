@@ -15,7 +15,6 @@ directory when it ends (``configs/experiment/bijie_2017_2020.yaml``);
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +25,8 @@ from hydra.experimental.callback import Callback
 
 from coopsim.analysis.markdown import markdown_table
 from coopsim.analysis.validation import facts_table, load_run
-from coopsim.io.sweeps import FAILED_CALLBACKS
+from coopsim.io.console import console_script
+from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
 
 #: (column of region_year, label in the table, divisor for the unit shown)
 AGGREGATES = (
@@ -46,7 +46,7 @@ AGGREGATES = (
 
 def runs_of(sweep_dir: Path, tier: str) -> list[Path]:
     """The complete runs (with ``metadata.json``) of ``tier`` under ``sweep_dir``."""
-    runs = [p.parent for p in sorted(sweep_dir.rglob("metadata.json")) if json.loads(p.read_text())["tier"] == tier]
+    runs = [run_dir for run_dir, meta in complete_runs(sweep_dir)[0] if meta["tier"] == tier]
     if not runs:
         raise FileNotFoundError(f"no complete run of tier={tier} under {sweep_dir}")
     return runs
@@ -106,6 +106,7 @@ class ReplayCallback(Callback):  # type: ignore[misc,valid-type]
         print(f"coopsim: replay table written to {path}")
 
 
+@console_script("python -m coopsim.analysis.replay")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m coopsim.analysis.replay", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -23,6 +23,7 @@ from coopsim.analysis.figures import draw_all
 from coopsim.analysis.html import write_html
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
+from coopsim.io.console import console_script
 from coopsim.io.sweeps import FAILED_CALLBACKS
 
 
@@ -73,6 +74,7 @@ class ReportCallback(Callback):  # type: ignore[misc,valid-type]
         print(f"coopsim: report written to {path}")
 
 
+@console_script("coopsim-report")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-report", description="Build the comparison report of a sweep.")
     p.add_argument("sweep_dir", type=Path)

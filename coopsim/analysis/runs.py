@@ -6,6 +6,7 @@ baseline run of the same group and seed."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 from coopsim.analysis.resilience import measures
 from coopsim.config import onset_month, parse_config
 from coopsim.io.run_dir import METADATA
+from coopsim.io.sweeps import complete_runs
 
 
 def _get(config: dict[str, Any], dotted: str) -> Any:
@@ -27,14 +29,18 @@ def _get(config: dict[str, Any], dotted: str) -> Any:
 
 
 def collect(sweep_dir: Path, compare_by: str = "tier") -> dict[str, pd.DataFrame]:
-    """Stack the tables of every complete run (one with ``metadata.json``) under ``sweep_dir``.
+    """Stack the tables of every complete run under ``sweep_dir`` (verified against its
+    checksums; a damaged run is named on stderr and left out).
 
     Each table gets a ``group`` column: the run's value of ``compare_by``.
     """
     frames: dict[str, list[pd.DataFrame]] = {"region_year": [], "region_month": [], "village_year": []}
     runs = []
-    for meta_path in sorted(sweep_dir.rglob(METADATA)):
-        meta = json.loads(meta_path.read_text())
+    complete, damaged = complete_runs(sweep_dir)
+    for run_dir, problem in damaged:
+        print(f"coopsim: DAMAGED {run_dir}: {problem}; left out of the report", file=sys.stderr)
+    for run_dir, meta in complete:
+        meta_path = run_dir / METADATA
         group = str(_get(meta["config"], compare_by))
         runs.append({"run_id": meta["run_id"], "group": group, "tier": meta["tier"], "scenario": meta["scenario"],
                      "seed": meta["seed"], "ablate": meta["config"].get("ablate", "none"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from coopsim.config.run_config import RunConfig, parse_config
+from coopsim.config.schema import ConfigError
 
 
 def _config_dir() -> Path:
@@ -23,15 +24,61 @@ CONFIG_DIR = _config_dir()
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
-    """The resolved config (without ``hydra``) that ``coopsim <overrides>`` would run."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
+    """The resolved config (without ``hydra``) that ``coopsim <overrides>`` would run.
 
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    Raises
+    ------
+    ConfigError
+        for a bad override, a missing config option, an interpolation that
+        does not resolve or a file that is not YAML (with its file and line).
+    """
+    from hydra import compose, initialize_config_dir
+
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("config", overrides=list(overrides))
+    except Exception as err:  # noqa: BLE001 - Hydra's, OmegaConf's and YAML's errors all become one kind
+        raise config_error(err) from err
+    return resolved(cfg)
+
+
+def resolved(cfg: Any) -> dict[str, Any]:
+    """A composed config as a plain mapping, interpolations resolved, without ``hydra``
+    (which is left out before resolving: Hydra resolves its own keys itself)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    assert isinstance(cfg, DictConfig)
+    try:
+        if "hydra" in cfg:
+            cfg = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+        data = OmegaConf.to_container(cfg, resolve=True)
+    except Exception as err:  # noqa: BLE001
+        raise config_error(err) from err
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items()}
+
+
+def config_error(err: BaseException) -> ConfigError:
+    """One :class:`ConfigError` for what composing a config raised: the key for an
+    interpolation or override, the file and line for a YAML file, Hydra's own
+    message (which lists the options) for a missing config."""
+    if isinstance(err, ConfigError):
+        return err
+    import yaml
+    from omegaconf.errors import OmegaConfBaseException
+
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:  # the YAML or OmegaConf error Hydra wrapped, if any
+        seen.add(id(cause))
+        if isinstance(cause, yaml.YAMLError):
+            return ConfigError(f"a config file is not valid YAML: {' '.join(str(cause).split())}")
+        if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+            return ConfigError(f"config key '{cause.full_key}': {str(cause).splitlines()[0]}")
+        cause = cause.__cause__ or cause.__context__
+    return ConfigError(str(err).strip() or type(err).__name__)
 
 
 def compose_config(overrides: Sequence[str]) -> RunConfig:
-    """The validated :class:`RunConfig` that ``coopsim <overrides>`` would run."""
+    """The validated :class:`RunConfig` that ``coopsim <overrides>`` would run (or a :class:`ConfigError`)."""
     return parse_config(compose_dict(overrides))

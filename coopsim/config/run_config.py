@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
-from coopsim.config.schema import ConfigError, build, fail, require_sum_one, spec
+from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
 from coopsim.config.tiers import BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier, tier_levers
 
-SHARE = {"min": 0.0, "max": 1.0}
-PROB = {"min": 0.0, "max": 1.0}
 MONTHS = tuple(range(1, 13))
 
 
@@ -29,10 +27,10 @@ class RegionConfig:
 
     name: str = spec()
     townships: tuple[int, ...] = spec()  # townships in each county, one entry per county
-    villages: int = spec(min=1)
-    households: int = spec(min=1)
+    villages: int = spec(min=1, max=50_000)
+    households: int = spec(min=1, max=50_000_000)  # memory is checked before a run too
     village_size_sigma: float = spec(min=0.0, max=2.0)
-    neighbours_per_village: int = spec(min=0)
+    neighbours_per_village: int = spec(min=0, max=50)
     county_names: tuple[str, ...] = spec(default=())  # optional, one per county (for tables and reports)
 
     @property
@@ -58,10 +56,10 @@ class CommodityConfig:
     """One product: its reference price, economics, calendar and price process."""
 
     unit: str = spec()
-    reference_price_yuan: float = spec(gt=0.0)
-    revenue_yuan_per_mu: float = spec(gt=0.0)
+    reference_price_yuan: float = spec(gt=0.0, max=YUAN["max"])
+    revenue_yuan_per_mu: float = spec(gt=0.0, max=YUAN["max"])
     input_cost_share: float = spec(**SHARE)
-    labour_days_per_mu: float = spec(min=0.0)
+    labour_days_per_mu: float = spec(min=0.0, max=366.0)
     months_to_first_harvest: int = spec(min=0, max=60)
     harvest_weights: tuple[float, ...] = spec(length=12)
     price_persistence: float = spec(min=0.0, max=0.999)
@@ -69,9 +67,9 @@ class CommodityConfig:
     annual_volatility: float = spec(min=0.0, max=1.5)
     seasonal_amplitude: float = spec(min=0.0, max=0.9)
     seasonal_peak_month: int = spec(choices=MONTHS)
-    cycle_months: int = spec(min=0)
+    cycle_months: int = spec(min=0, max=1200)
     cycle_amplitude: float = spec(min=0.0, max=1.5)
-    local_capacity_mu_per_village: float = spec(gt=0.0)
+    local_capacity_mu_per_village: float = spec(gt=0.0, max=MU["max"])
     price_flexibility: float = spec(min=0.0, max=3.0)
 
     def check(self, path: str) -> None:
@@ -98,17 +96,17 @@ class HouseholdsConfig:
 
     members_mean: float = spec(min=1.0, max=8.0)
     working_age_share: float = spec(**SHARE)
-    land_per_capita_mu: float = spec(min=0.0)
+    land_per_capita_mu: float = spec(**MU)
     land_sigma: float = spec(min=0.0, max=2.0)
     productivity_sigma: float = spec(min=0.0, max=2.0)
-    savings_mean_yuan: float = spec(min=0.0)
+    savings_mean_yuan: float = spec(**YUAN)
     registered_poor_share: float = spec(**SHARE)
-    cadres_per_village: int = spec(min=1)
+    cadres_per_village: int = spec(min=1, max=100)
     own_farm_mix: Mapping[str, float] = spec()
     left_behind_labour: float = spec(min=0.0, max=2.0)
     carer_share: float = spec(**SHARE)
     farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
-    subsistence_yuan_month_per_person: float = spec(min=0.0)
+    subsistence_yuan_month_per_person: float = spec(**YUAN)
     spending_share_of_savings: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
@@ -121,10 +119,10 @@ class HouseholdsConfig:
 class LabourConfig:
     """Working-age adults: local work, migration to the cities, Spring Festival."""
 
-    migrant_wage_yuan_month: float = spec(gt=0.0)
+    migrant_wage_yuan_month: float = spec(gt=0.0, max=YUAN["max"])
     migrant_wage_growth: float = spec(min=-0.5, max=0.5)
     remittance_share: float = spec(**SHARE)
-    local_day_wage_yuan: float = spec(min=0.0)
+    local_day_wage_yuan: float = spec(**YUAN)
     local_wage_growth: float = spec(min=-0.5, max=0.5)
     local_days_per_month: float = spec(min=0.0, max=31.0)
     leave_probability: float = spec(**PROB)
@@ -134,7 +132,7 @@ class LabourConfig:
     festival_stay_probability: float = spec(**PROB)
     initial_away_share: float = spec(**SHARE)
     destinations: Mapping[str, DestinationConfig] = spec()
-    destination_temperature: float = spec(gt=0.0)
+    destination_temperature: float = spec(gt=0.0, max=100.0)
     chain_strength: float = spec(min=0.0, max=20.0)
     family_factor: float = spec(**SHARE)
 
@@ -151,19 +149,19 @@ class LabourConfig:
 class StateConfig:
     """Transfers from the state outside any cooperative."""
 
-    poor_allowance_yuan_month_per_person: float = spec(min=0.0)
-    basic_transfers_yuan_month_per_person: float = spec(min=0.0)
+    poor_allowance_yuan_month_per_person: float = spec(**YUAN)
+    basic_transfers_yuan_month_per_person: float = spec(**YUAN)
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Everything one simulation run needs."""
 
-    seed: int = spec(min=0)
-    start_year: int = spec(min=1900)
+    seed: int = spec(min=0, max=2**63 - 1)  # every table holds it as a 64-bit integer
+    start_year: int = spec(**YEAR)
     years: int = spec(min=1, max=100)
-    poverty_line_yuan: float = spec(min=0.0)
-    thin_village_yuan: float = spec(min=0.0)
+    poverty_line_yuan: float = spec(**YUAN)
+    thin_village_yuan: float = spec(**YUAN)
     progress: str = spec(choices=("auto", "always", "never"))
     household_table: bool = spec()
     region: RegionConfig = spec()
@@ -172,10 +170,10 @@ class RunConfig:
     labour: LabourConfig = spec()
     state: StateConfig = spec()
     tier: TierConfig = spec()
-    scenario_name: str = ""
+    scenario_name: str = spec(default="", internal=True)  # set from the scenario by parse_config
     experiment: str = "adhoc"
     ablate: str = "none"
-    shocks: tuple[tuple[str, Shock], ...] = ()
+    shocks: tuple[tuple[str, Shock], ...] = spec(default=(), internal=True)  # parsed from scenario.shocks
     resilience: bool = True
     engine: str = spec(default="fast", choices=("fast", "agents"))
     threads: int = spec(default=0, min=0, max=64)  # fast engine; 0 = one per core (at most 4)
@@ -214,6 +212,30 @@ class RunConfig:
             for i, name in enumerate(coop.industries):
                 if name not in known:
                     fail(f"tier.cooperative.industries[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")
+        self._check_tier_dates()
+
+    def _check_tier_dates(self) -> None:
+        """Every institution of the tier must start before the run ends (one that starts before the
+        run is in place from its first month); otherwise the tier would run as a lower one, unnoticed."""
+        last_year = self.start_year + self.years - 1
+        for block in TIER_BLOCKS[self.tier.name]:
+            key, year, month = _first_date(getattr(self.tier, block))
+            if (year, month) > (last_year, 12):
+                fail(f"tier.{block}.{key}", year,
+                     f"the {block} would start in {year}-{month:02d}, after the run ends ({last_year}-12), so tier "
+                     f"'{self.tier.name}' would run as if it had no {block}: run to {year} at least "
+                     f"(years >= {year - self.start_year + 1}) or set an earlier start")
+
+
+def _first_date(block: Any) -> tuple[str, int, int]:
+    """The key, year and month of a tier block's first institution: the cooperatives' first
+    founding (the pilots, or the spread without pilots), or a partner's start."""
+    rollout = getattr(block, "rollout", None)
+    if rollout is not None:
+        if rollout.pilot_share > 0:
+            return "rollout.pilot_year", rollout.pilot_year, rollout.pilot_month
+        return "rollout.spread_year", rollout.spread_year, rollout.spread_month
+    return "start_year", block.start_year, block.start_month
 
 
 def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
@@ -249,10 +271,22 @@ def parse_config(data: Mapping[str, Any]) -> RunConfig:
     Raises
     ------
     ConfigError
-        naming the first bad key, its value and what is allowed.
+        naming the first bad key, its value and what is allowed; it is the
+        only error a config can raise, whatever its shape.
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"the config must be a mapping, got {type(data).__name__}")
+    try:
+        return _parse(data)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as err:  # a shape no check foresaw
+        raise ConfigError(f"the config cannot be read ({type(err).__name__}: {err})") from err
+
+
+def _parse(data: Mapping[str, Any]) -> RunConfig:
+    if not isinstance(data.get("tier"), Mapping):
+        fail("tier", data.get("tier"), "must be a mapping with a 'name' (one of " + ", ".join(TIER_BLOCKS) + ")")
     data = _apply_ablation(_strip_tier_optional(dict(data)))
     scenario = data.pop("scenario", None) or {}
     if not isinstance(scenario, Mapping):
@@ -261,7 +295,7 @@ def parse_config(data: Mapping[str, Any]) -> RunConfig:
         if key not in ("shocks", "name"):
             fail(f"scenario.{key}", scenario[key], "unknown key; a scenario has 'shocks' (and a 'name')")
     shocks = parse_shocks(scenario.get("shocks"))
-    cfg = build(RunConfig, data)
+    cfg = build(RunConfig, data, also_allowed=("scenario",))
     name = scenario.get("name") or ""
     if not isinstance(name, str):
         fail("scenario.name", name, "must be a string")

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coopsim.config.schema import build, fail, require_sum_one, spec
+from coopsim.config.schema import SHARE, YEAR, YUAN, build, fail, require_sum_one, spec
 
-SHARE = {"min": 0.0, "max": 1.0}
 MONTHS = tuple(range(1, 13))
 SECTORS = ("construction", "manufacturing", "services")
 SHAPES = ("step", "ramp", "v")
@@ -25,9 +24,9 @@ SHAPES = ("step", "ramp", "v")
 class DestinationConfig:
     """A destination city (or city region) for migrant workers."""
 
-    wage_multiplier: float = spec(gt=0.0)
+    wage_multiplier: float = spec(gt=0.0, max=100.0)
     job_finding: float = spec(**SHARE)
-    living_cost_yuan_month: float = spec(min=0.0)
+    living_cost_yuan_month: float = spec(**YUAN)
     construction: float = spec(**SHARE)
     manufacturing: float = spec(**SHARE)
     services: float = spec(**SHARE)
@@ -43,7 +42,7 @@ class DestinationConfig:
 class Onset:
     """When a shock starts (calendar year and month)."""
 
-    onset_year: int = spec(min=1900)
+    onset_year: int = spec(**YEAR)
     onset_month: int = spec(choices=MONTHS)
 
 
@@ -60,7 +59,7 @@ class PriceShock(Onset):
     kind: str = spec(choices=("price",))
     commodity: str = spec()
     magnitude: float = spec(gt=-1.0, max=10.0)
-    duration_months: int = spec(min=0)
+    duration_months: int = spec(min=0, max=1200)
     shape: str = spec(choices=SHAPES)
 
 
@@ -82,7 +81,7 @@ class PriceCycle(Onset):
     kind: str = spec(choices=("price_cycle",))
     commodity: str = spec()
     amplitude: float = spec(min=0.0, max=2.0)
-    period_months: int = spec(min=2)
+    period_months: int = spec(min=2, max=1200)
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ class CityShock(Onset):
     kind: str = spec(choices=("city",))
     destination: str = spec()
     sector: str = spec(choices=("all", *SECTORS))
-    duration_months: int = spec(min=0)
+    duration_months: int = spec(min=0, max=1200)
     shape: str = spec(choices=SHAPES)
     job_loss: float = spec(**SHARE)
     wage_change: float = spec(gt=-1.0, max=10.0)

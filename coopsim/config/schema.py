@@ -12,6 +12,12 @@ Constraints live in field metadata:
     exclusive lower bound.
 ``choices``
     allowed values for strings.
+``internal``
+    set by the model itself, never from a config (e.g. the parsed shocks).
+
+Every number must be finite (no NaN, no infinity), and every numeric field
+has an upper bound (a test checks): the shared bounds below keep money in
+fen far inside 64 bits and a region inside memory.
 
 A dataclass may add cross-field rules in a ``check(self, path)`` method that
 raises :class:`ConfigError` through :func:`fail`.
@@ -20,12 +26,23 @@ raises :class:`ConfigError` through :func:`fail`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+#: The largest amount of money any one parameter may name (yuan): a billion, far above any amount
+#: of a prefecture's rural economy and far below what could carry the ledger's sums past 64-bit fen.
+MAX_YUAN = 1e9
+#: Bounds shared by many fields: an amount of money, an area, a calendar year, a share, a probability.
+YUAN = {"min": 0.0, "max": MAX_YUAN}
+MU = {"min": 0.0, "max": 1e6}
+YEAR = {"min": 1900, "max": 2200}
+SHARE = {"min": 0.0, "max": 1.0}
+PROB = {"min": 0.0, "max": 1.0}
 
 
 class ConfigError(ValueError):
@@ -99,6 +116,8 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             fail(path, value, "must be a number")
+        if not math.isfinite(value):
+            fail(path, value, "must be a finite number")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -123,7 +142,7 @@ def _check_constraints(meta: Mapping[str, Any], value: Any, path: str) -> None:
         fail(path, value, f"must have exactly {meta['length']} entries")
 
 
-def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
+def build(cls: type[T], data: Mapping[str, Any], path: str = "", also_allowed: tuple[str, ...] = ()) -> T:
     """Build dataclass ``cls`` from ``data``, validating every key.
 
     Parameters
@@ -134,6 +153,8 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
         Plain mapping, typically ``OmegaConf.to_container(cfg, resolve=True)``.
     path
         Dotted prefix of ``data`` in the whole config, used in error messages.
+    also_allowed
+        Keys the caller has taken out of ``data`` already (named among the allowed ones in messages).
 
     Raises
     ------
@@ -143,25 +164,35 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
     """
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    for key in sorted(map(str, data)):
-        if key not in fields:
-            fail(_join(path, key), data[key], f"unknown key; allowed keys are {', '.join(sorted(fields))}")
+    settable = sorted(name for name, f in fields.items() if not f.metadata.get("internal"))
+    for raw_key, raw_value in sorted(data.items(), key=lambda kv: str(kv[0])):
+        if not isinstance(raw_key, str) or raw_key not in settable:
+            allowed = ", ".join(sorted([*settable, *also_allowed]))
+            fail(_join(path, str(raw_key)), raw_value, f"unknown key; allowed keys are {allowed}")
     kwargs: dict[str, Any] = {}
-    for name, field in fields.items():
-        key = _join(path, name)
+    for name in settable:
+        field, key = fields[name], _join(path, name)
         if name not in data:
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
                 fail(key, None, "is required but missing")
             continue
-        raw = data[name]
-        if hints[name] is str and "choices" in field.metadata and isinstance(raw, (int, float)) \
-                and not isinstance(raw, bool):
-            raw = str(raw)  # ``rule=345`` on the command line arrives as a number
-        value = _convert(hints[name], raw, key)
-        _check_constraints(field.metadata, value, key)
-        kwargs[name] = value
+        kwargs[name] = _field_value(hints[name], field, data[name], key)
     obj = cls(**kwargs)
     check = getattr(obj, "check", None)
     if callable(check):
         check(path)
     return obj
+
+
+def _field_value(tp: Any, field: dataclasses.Field[Any], raw: Any, key: str) -> Any:
+    """One field's value, converted and checked, or a :class:`ConfigError` naming ``key``."""
+    if tp is str and "choices" in field.metadata and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = str(raw)  # ``rule=345`` on the command line arrives as a number
+    try:
+        value = _convert(tp, raw, key)
+        _check_constraints(field.metadata, value, key)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as err:  # a value of an unexpected shape
+        fail(key, raw, f"cannot be read ({type(err).__name__}: {err})")
+    return value

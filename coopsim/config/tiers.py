@@ -12,10 +12,8 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 
-from coopsim.config.schema import fail, require_sum_one, spec
+from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, fail, require_sum_one, spec
 
-SHARE = {"min": 0.0, "max": 1.0}
-PROB = {"min": 0.0, "max": 1.0}
 MONTHS = tuple(range(1, 13))
 
 
@@ -24,25 +22,25 @@ class CadrePayConfig:
     """Pay of the village party secretary ("345" rule in the cooperative tiers)."""
 
     rule: str = spec(choices=("flat", "345"))
-    flat_yuan: float = spec(min=0.0)
-    multiple_of_rural_income: float = spec(min=0.0)
-    floor_yuan: float = spec(min=0.0)
-    floor_if_also_head_yuan: float = spec(min=0.0)
+    flat_yuan: float = spec(**YUAN)
+    multiple_of_rural_income: float = spec(min=0.0, max=100.0)
+    floor_yuan: float = spec(**YUAN)
+    floor_if_also_head_yuan: float = spec(**YUAN)
     also_head_share: float = spec(**SHARE)
     performance_share: float = spec(**SHARE)
-    previous_year_rural_income_yuan: float = spec(min=0.0)
+    previous_year_rural_income_yuan: float = spec(**YUAN)
 
 
 @dataclass(frozen=True)
 class RolloutConfig:
     """When the village cooperatives are founded (pilots first, then all)."""
 
-    pilot_year: int = spec(min=1900)
+    pilot_year: int = spec(**YEAR)
     pilot_month: int = spec(choices=MONTHS)
     pilot_share: float = spec(**SHARE)
-    spread_year: int = spec(min=1900)
+    spread_year: int = spec(**YEAR)
     spread_month: int = spec(choices=MONTHS)
-    complete_year: int = spec(min=1900)
+    complete_year: int = spec(**YEAR)
     complete_month: int = spec(choices=MONTHS)
 
     def check(self, path: str) -> None:
@@ -62,7 +60,7 @@ class MembershipConfig:
     join_probability: float = spec(**PROB)
     peer_influence: float = spec(**PROB)
     land_put_in_share: float = spec(**SHARE)
-    cash_share_yuan: float = spec(min=0.0)
+    cash_share_yuan: float = spec(**YUAN)
 
 
 @dataclass(frozen=True)
@@ -72,8 +70,8 @@ class ShareholdingConfig:
     collective_min: float = spec(**SHARE)
     villagers_min: float = spec(**SHARE)
     single_holder_max: float = spec(**SHARE)
-    collective_assets_yuan: float = spec(min=0.0)
-    land_share_value_yuan_per_mu: float = spec(min=0.0)
+    collective_assets_yuan: float = spec(**YUAN)
+    land_share_value_yuan_per_mu: float = spec(**YUAN)
     capable_person_share: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
@@ -102,7 +100,7 @@ class DistributionConfig:
     """The annual split of a cooperative's surplus."""
 
     accumulation_share: float = spec(**SHARE)
-    guaranteed_dividend_yuan: float = spec(min=0.0)
+    guaranteed_dividend_yuan: float = spec(**YUAN)
     members_share: float = spec(**SHARE)
     collective_share: float = spec(**SHARE)
     managers_share: float = spec(**SHARE)
@@ -122,20 +120,20 @@ class CooperativeConfig:
     shareholding: ShareholdingConfig = spec()
     distribution: DistributionConfig = spec()
     industries: tuple[str, ...] = spec()
-    collective_land_mu: float = spec(min=0.0)
-    land_rent_yuan_per_mu: float = spec(min=0.0)
-    day_wage_yuan: float = spec(min=0.0)
+    collective_land_mu: float = spec(**MU)
+    land_rent_yuan_per_mu: float = spec(**YUAN)
+    day_wage_yuan: float = spec(**YUAN)
     sales_margin: float = spec(min=0.0, max=0.9)
     management_cost_share: float = spec(**SHARE)
     scale_yield_uplift: float = spec(min=0.0, max=2.0)
-    startup_grant_yuan: float = spec(min=0.0)
+    startup_grant_yuan: float = spec(**YUAN)
     loan_rate_annual: float = spec(min=0.0, max=1.0)
-    credit_limit_yuan: float = spec(min=0.0)
+    credit_limit_yuan: float = spec(**YUAN)
     working_capital_months: int = spec(min=0, max=12)
-    planning_horizon_years: float = spec(gt=0.0)
-    review_after_months: int = spec(min=1)
+    planning_horizon_years: float = spec(gt=0.0, max=100.0)
+    review_after_months: int = spec(min=1, max=1200)
     herding: float = spec(**PROB)
-    choice_temperature: float = spec(gt=0.0)
+    choice_temperature: float = spec(gt=0.0, max=100.0)
     collective_spending_share: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
@@ -152,49 +150,49 @@ class FederationConfig:
     (``marketing``) and ``strong_lead_weak``.
     """
 
-    start_year: int = spec(min=1900)
+    start_year: int = spec(**YEAR)
     start_month: int = spec(choices=MONTHS)
     planning: bool = spec()
-    planning_temperature: float = spec(gt=0.0)
+    planning_temperature: float = spec(gt=0.0, max=100.0)
     fund: bool = spec()
-    fund_seed_yuan: float = spec(min=0.0)
+    fund_seed_yuan: float = spec(**YUAN)
     fund_rate_annual: float = spec(min=0.0, max=1.0)
-    fund_limit_yuan_per_member: float = spec(min=0.0)
+    fund_limit_yuan_per_member: float = spec(**YUAN)
     technology: bool = spec()
     technology_yield_uplift: float = spec(min=0.0, max=2.0)
     management: bool = spec()
     management_cost_saving: float = spec(**SHARE)
     marketing: bool = spec()
     marketing_margin: float = spec(min=0.0, max=0.9)
-    market_reach: float = spec(min=1.0)
+    market_reach: float = spec(min=1.0, max=1000.0)
     strong_lead_weak: bool = spec()
     joint_investment_share: float = spec(**SHARE)
     joint_return_annual: float = spec(min=-1.0, max=1.0)
-    weak_village_weight: float = spec(min=1.0)
+    weak_village_weight: float = spec(min=1.0, max=1000.0)
     service_fee_share: float = spec(**SHARE)
-    overhead_yuan_per_year: float = spec(min=0.0)
-    credit_limit_yuan: float = spec(min=0.0)
+    overhead_yuan_per_year: float = spec(**YUAN)
+    credit_limit_yuan: float = spec(**YUAN)
 
 
 @dataclass(frozen=True)
 class PlatformConfig:
     """A county state-owned platform company (tier 3.0). The booleans are the levers."""
 
-    start_year: int = spec(min=1900)
+    start_year: int = spec(**YEAR)
     start_month: int = spec(choices=MONTHS)
     floor_price: bool = spec()
     floor_share: float = spec(min=0.0, max=2.0)
     processing: bool = spec()
     processing_share: float = spec(**SHARE)
     processing_value_added: float = spec(min=0.0, max=5.0)
-    processing_days_per_10k_yuan: float = spec(min=0.0)
+    processing_days_per_10k_yuan: float = spec(min=0.0, max=10_000.0)
     brand: bool = spec()
     brand_premium: float = spec(min=0.0, max=2.0)
     credit: bool = spec()
     credit_rate_annual: float = spec(min=0.0, max=1.0)
-    credit_limit_multiplier: float = spec(min=1.0)
+    credit_limit_multiplier: float = spec(min=1.0, max=1000.0)
     projects: bool = spec()
-    projects_yuan_per_village_year: float = spec(min=0.0)
+    projects_yuan_per_village_year: float = spec(**YUAN)
     project_max_yuan: float = spec(gt=0.0, max=4_000_000.0)
     project_labour_share: float = spec(**SHARE)
     project_margin_share: float = spec(**SHARE)
@@ -202,13 +200,13 @@ class PlatformConfig:
     export_team_share: float = spec(**SHARE)
     export_wage_uplift: float = spec(min=0.0, max=2.0)
     export_return_factor: float = spec(min=0.0, max=1.0)
-    placement_fee_yuan: float = spec(min=0.0)
+    placement_fee_yuan: float = spec(**YUAN)
     reward_fund: bool = spec()
-    reward_fund_yuan_per_year: float = spec(min=0.0)
-    reward_fund_villages: int = spec(min=1)
-    reward_min_income_yuan: float = spec(min=0.0)
-    reward_min_growth: float = spec(min=-1.0)
-    overhead_yuan_per_year: float = spec(min=0.0)
+    reward_fund_yuan_per_year: float = spec(**YUAN)
+    reward_fund_villages: int = spec(min=1, max=1_000_000)
+    reward_min_income_yuan: float = spec(**YUAN)
+    reward_min_growth: float = spec(min=-1.0, max=100.0)
+    overhead_yuan_per_year: float = spec(**YUAN)
 
     def check(self, path: str) -> None:
         if self.project_labour_share + self.project_margin_share > 1.0:

@@ -1,15 +1,23 @@
-"""Sweeps that never lose a run: failures recorded, results collected.
+"""Sweeps that never lose a run and never read a wrong one.
 
-A run that fails inside a sweep writes ``failure.json`` (its config, the
-error and the traceback) into its directory instead of ``metadata.json``, and
-the sweep goes on; :class:`FailureCallback` lists the failures when the sweep
-ends and the ``coopsim`` command exits non-zero. Rerunning the same sweep
-(the same ``hydra.sweep.dir``) skips every run already complete — one whose
-``metadata.json`` has the same run id, a hash of its resolved config (seed
-included) and the code version — and retries the rest.
+- :class:`CheckedSweeper` (``hydra/sweeper: checked``, the default) validates
+  every point of a ``-m`` sweep — config, tier dates, memory — before any runs
+  and lists all bad points at once (nothing is created then); it makes each
+  run's directory first (a run whose directory cannot be made fails alone),
+  and reports every run that failed when the sweep ends, and the ``coopsim``
+  command exits 1.
+- A run that fails writes ``failure.json`` (its config, the error, the
+  traceback) into its directory instead of ``metadata.json`` — or, when that
+  directory cannot be written (read-only, full), into the sweep's
+  ``failures/`` — and the sweep goes on.
+- Rerunning the same sweep (the same ``hydra.sweep.dir``) skips every run
+  whose directory holds a complete run of the same run id (a hash of its
+  resolved config and the code version) and whose tables match their
+  checksums; it computes damaged and failed runs again.
 
-``coopsim-collect <sweep dir>`` stacks a table of every complete run into one
-tidy Parquet file, with the swept parameters as columns.
+``coopsim-collect <sweep dir>`` stacks a table of every complete, verified run
+into one tidy Parquet file, with the swept parameters as columns; damaged and
+failed runs are named, never read, and the command then exits 1.
 """
 
 from __future__ import annotations
@@ -23,22 +31,60 @@ from typing import Any
 
 import pandas as pd
 
-from coopsim.io.run_dir import FAILURE, METADATA
+from coopsim.io.console import console_script
+from coopsim.io.run_dir import FAILURE, METADATA, RunState, inspect
 
 #: Failures seen by this process's sweeps (the entry point exits 1 if any): runs that failed,
 FAILED_RUNS: list[str] = []
 #: and what a callback failed to make when a sweep ended (a report, a replay table): Hydra turns a
 #: callback's exception into a warning, so the callbacks record it here.
 FAILED_CALLBACKS: list[str] = []
+#: Where a run's failure goes when its own directory cannot be written (under the sweep directory).
+SWEEP_FAILURES = "failures"
+
+
+def complete_runs(sweep_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, str]]]:
+    """The runs under ``sweep_dir``: the complete ones (directory, metadata), verified
+    against their checksums, and the damaged ones (directory, what is wrong)."""
+    complete, damaged = [], []
+    for meta_path in sorted(sweep_dir.rglob(METADATA)):
+        state: RunState = inspect(meta_path.parent)
+        if state.status == "complete":
+            assert state.meta is not None
+            complete.append((meta_path.parent, state.meta))
+        else:
+            damaged.append((meta_path.parent, state.problem))
+    return complete, damaged
 
 
 def failures(sweep_dir: Path) -> list[tuple[Path, str]]:
-    """Runs under ``sweep_dir`` that failed and have not completed since."""
+    """Runs under ``sweep_dir`` that failed and have not completed since (their directory, the error)."""
     out = []
     for path in sorted(sweep_dir.rglob(FAILURE)):
         if not (path.parent / METADATA).exists():
-            out.append((path.parent, json.loads(path.read_text())["error"]))
+            out.append((path.parent, _error_of(path)))
+    for path in sorted((sweep_dir / SWEEP_FAILURES).glob("*.json")):
+        record = json.loads(path.read_text())
+        if not (Path(record["dir"]) / METADATA).exists():
+            out.append((Path(record["dir"]), record["error"]))
     return out
+
+
+def _error_of(path: Path) -> str:
+    try:
+        return str(json.loads(path.read_text())["error"])
+    except (OSError, ValueError, KeyError) as err:
+        return f"{path.name} cannot be read ({err})"
+
+
+def report_failures(failed: Sequence[tuple[Path | str, str]], sweep_dir: Path) -> None:
+    """Name every failed run on stderr and remember them (the command exits 1)."""
+    for run_dir, error in failed:
+        FAILED_RUNS.append(str(run_dir))
+        print(f"coopsim: FAILED {run_dir}: {error}", file=sys.stderr)
+    if failed:
+        print(f"coopsim: {len(failed)} run(s) failed; rerun the same command with "
+              f"hydra.sweep.dir={sweep_dir} to retry them (complete runs are skipped)", file=sys.stderr)
 
 
 try:
@@ -48,29 +94,45 @@ except ImportError:  # pragma: no cover - hydra is a dependency
 
 
 class FailureCallback(Callback):  # type: ignore[misc,valid-type]
-    """Hydra callback: at the end of a sweep, report every failed run."""
+    """Hydra callback: at the end of a sweep, name the failed runs found on disk that the
+    checked sweeper has not named already (for configs that still list it; the sweeper
+    reports every failure itself)."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        failed = failures(sweep_dir)
-        for run_dir, error in failed:
-            FAILED_RUNS.append(str(run_dir))
-            print(f"coopsim: FAILED {run_dir}: {error} (config and traceback in {run_dir / FAILURE})",
-                  file=sys.stderr)
-        if failed:
-            print(f"coopsim: {len(failed)} run(s) failed; rerun the same command with "
-                  f"hydra.sweep.dir={sweep_dir} to retry them (complete runs are skipped)", file=sys.stderr)
+        report_failures([f for f in failures(sweep_dir) if str(f[0]) not in FAILED_RUNS], sweep_dir)
 
 
-def _overrides(run_dir: Path) -> dict[str, str]:
-    """The run's own overrides (``key=value``), the swept parameters among them."""
-    path = run_dir / ".hydra" / "overrides.yaml"
-    if not path.exists():
-        return {}
-    from omegaconf import OmegaConf
+def collect(sweep_dir: Path, table: str = "region_year") -> pd.DataFrame:
+    """One tidy table across the complete, verified runs under ``sweep_dir``.
 
+    Columns: the swept parameters (as strings, one column per override key,
+    from each run's ``metadata.json``), then the table's own columns (which
+    start with run_id, tier, scenario, region, seed). Rows are sorted by run
+    id and the table's own order, so the result does not depend on the
+    launcher or the number of workers. Damaged runs are not read (see
+    :func:`complete_runs`).
+    """
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"{sweep_dir} is not a directory")
+    frames = []
+    for run_dir, meta in complete_runs(sweep_dir)[0]:
+        data = pd.read_parquet(run_dir / f"{table}.parquet")
+        params = _overrides(meta)
+        front = pd.DataFrame({f"param.{k}": v for k, v in sorted(params.items())}, index=data.index)
+        frames.append(pd.concat([front, data], axis=1))
+    if not frames:
+        raise FileNotFoundError(f"no complete runs (with {METADATA} and matching tables) under {sweep_dir}")
+    out = pd.concat(frames, ignore_index=True)
+    order = out.groupby("run_id", sort=False).cumcount()
+    out = out.assign(_order=order).sort_values(["run_id", "_order"], kind="stable").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+def _overrides(meta: dict[str, Any]) -> dict[str, str]:
+    """The run's own command-line overrides (``key=value``), the swept parameters among them."""
     out = {}
-    for item in OmegaConf.load(path):
+    for item in meta.get("overrides", []):
         key, _, value = str(item).partition("=")
         key = key.lstrip("+~")
         if not key.startswith("hydra") and key not in ("progress",):
@@ -78,29 +140,7 @@ def _overrides(run_dir: Path) -> dict[str, str]:
     return out
 
 
-def collect(sweep_dir: Path, table: str = "region_year") -> pd.DataFrame:
-    """One tidy table across the complete runs under ``sweep_dir``.
-
-    Columns: the swept parameters (as strings, one column per override key),
-    then the table's own columns (which start with run_id, tier, scenario,
-    region, seed). Rows are sorted by run id and the table's own order, so
-    the result does not depend on the launcher or the number of workers.
-    """
-    frames = []
-    for meta in sorted(sweep_dir.rglob("metadata.json")):
-        run_dir = meta.parent
-        data = pd.read_parquet(run_dir / f"{table}.parquet")
-        params = _overrides(run_dir)
-        front = pd.DataFrame({f"param.{k}": v for k, v in sorted(params.items())}, index=data.index)
-        frames.append(pd.concat([front, data], axis=1))
-    if not frames:
-        raise FileNotFoundError(f"no complete runs (with metadata.json) under {sweep_dir}")
-    out = pd.concat(frames, ignore_index=True)
-    order = out.groupby("run_id", sort=False).cumcount()
-    out = out.assign(_order=order).sort_values(["run_id", "_order"], kind="stable").drop(columns="_order")
-    return out.reset_index(drop=True)
-
-
+@console_script("coopsim-collect")
 def collect_main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-collect", description=collect.__doc__)
     p.add_argument("sweep_dir", type=Path)
@@ -111,9 +151,15 @@ def collect_main(argv: Sequence[str] | None = None) -> None:
     out = args.out or args.sweep_dir / f"collected_{args.table}.parquet"
     table.to_parquet(out, index=False)
     print(f"{out}: {len(table)} rows from {table['run_id'].nunique()} runs")
+    damaged = complete_runs(args.sweep_dir)[1]
     bad = failures(args.sweep_dir)
+    for run_dir, problem in damaged:
+        print(f"coopsim-collect: DAMAGED {run_dir}: {problem}; not included (rerun the sweep to compute it again)",
+              file=sys.stderr)
     if bad:
         print(f"{len(bad)} run(s) failed and are not included: " + ", ".join(str(d) for d, _ in bad), file=sys.stderr)
+    if damaged or bad:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

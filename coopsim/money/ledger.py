@@ -10,6 +10,10 @@ per village cooperative, ...) that must never be overdrawn.
 At the end of a run :meth:`Ledger.verify` proves that nothing was created or
 lost: the balances sum to zero, and each group's change in balance equals its
 recorded inflows less its outflows.
+
+Nothing can wrap around the 64-bit range unnoticed: no single amount may pass
+:data:`LIMIT_FEN`, nor may all the money moved in one period, nor any balance
+when a period closes — so no balance can ever reach 2^63 between two checks.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from coopsim.money.allocation import segment_sums
 #: village's households, or one household) or an array of row indices.
 Rows: TypeAlias = "slice | np.ndarray"
 ALL = slice(None)
+
+#: 2^62 fen (46 quadrillion yuan): the most any transfer, any period's transfers together, or any balance may
+#: reach. A balance within it at the start of a period, moved by at most as much in the period, stays below 2^63.
+LIMIT_FEN = 2**62
 
 
 class LedgerError(RuntimeError):
@@ -60,6 +68,7 @@ class Ledger:
         self._opening = self.balances.copy()
         self._flows: dict[tuple[str, str, str], int] = defaultdict(int)
         self._period: dict[tuple[str, str, str], int] = defaultdict(int)
+        self._moved = 0  # all the money moved this period (fen, an exact Python integer)
         # Households may be stepped on several threads at once (disjoint rows of
         # their block); what several of them share is changed under this lock.
         self._lock = threading.Lock()
@@ -80,14 +89,23 @@ class Ledger:
         arr = np.asarray(amounts)
         if arr.dtype != np.int64:
             raise LedgerError(f"{kind}: amounts must be int64 fen, got {arr.dtype}")
-        if arr.size and arr.min() < 0:
-            raise LedgerError(f"{kind}: negative transfer amount {int(arr.min())}")
+        if arr.size:
+            low, high = int(arr.min()), int(arr.max())
+            if low < 0:
+                raise LedgerError(f"{kind}: negative transfer amount {low}")
+            if high > LIMIT_FEN // arr.size and float(arr.sum(dtype=np.float64)) > LIMIT_FEN:
+                raise LedgerError(f"{kind}: a transfer of {float(arr.sum(dtype=np.float64)):.4g} fen passes the "
+                                  f"ledger's limit of {LIMIT_FEN:.4g} fen")
         return arr
 
     def _record(self, kind: str, payer: str, payee: str, total: int) -> None:
         with self._lock:
             self._flows[(kind, payer, payee)] += total
             self._period[(kind, payer, payee)] += total
+            self._moved += total
+            if self._moved > LIMIT_FEN:
+                raise LedgerError(f"{kind}: more than {LIMIT_FEN:.4g} fen moved in one period: past the ledger's "
+                                  "range")
 
     def _outside(self, name: str, change: int) -> None:
         with self._lock:
@@ -110,6 +128,8 @@ class Ledger:
         amount = int(amount)
         if amount < 0:
             raise LedgerError(f"{kind}: negative transfer amount {amount}")
+        if amount > LIMIT_FEN:
+            raise LedgerError(f"{kind}: a transfer of {amount:.4g} fen passes the ledger's limit of {LIMIT_FEN:.4g} fen")
         (i, g_payer), (j, g_payee) = self._slot(payer), self._slot(payee)
         self.balances[i] -= amount
         self.balances[j] += amount
@@ -214,14 +234,17 @@ class Ledger:
             if block.size and block.min() < 0:
                 i = int(np.argmin(block))
                 raise LedgerError(f"{name}[{i}] is overdrawn: balance {int(block[i])} fen")
+        if self.balances.size and int(np.abs(self.balances).max()) > LIMIT_FEN:
+            raise LedgerError(f"a balance passed the ledger's limit of {LIMIT_FEN:.4g} fen")
         period = dict(sorted(self._period.items()))
         self._period.clear()
+        self._moved = 0
         return period
 
     def group_balance(self, group: str) -> int:
         """Total balance of a block or an outside account."""
         if group in self._blocks:
-            return int(self.balances[self._blocks[group]].sum())
+            return int(self.balances[self._blocks[group]].astype(object).sum())
         return int(self.balances[self._index[group]])
 
     def verify(self) -> dict[str, int]:
@@ -233,7 +256,7 @@ class Ledger:
             if the balances do not sum to zero, or a group's balance does not
             equal its opening balance plus recorded inflows less outflows.
         """
-        total = int(self.balances.sum())
+        total = int(self.balances.astype(object).sum()) if self.balances.size else 0  # exact: no 64-bit sum
         if total != 0:
             raise LedgerError(f"ledger does not balance: accounts sum to {total} fen, expected 0")
         groups = list(self._index) + list(self._blocks)

@@ -36,6 +36,7 @@ from coopsim.analysis.markdown import markdown_table
 from coopsim.analysis.outcomes import OUTCOMES
 from coopsim.config import RunConfig
 from coopsim.config.parameters import ranges
+from coopsim.io.console import console_script
 from coopsim.rules.livelihood import wage_in_month
 
 #: What is searched: each an estimate [E] in the config groups, searched over
@@ -46,8 +47,9 @@ FITTED = ("labour.leave_probability", "labour.return_probability", "labour.remit
 PARAMETERS: dict[str, tuple[float, float]] = ranges(FITTED)
 
 #: How a calibration run is set up: the rollout years in one Bijie county,
-#: under the tiers as they came (1.0 from 2017, federations from 2020).
-RUN = ("region=county", "tier=v3", "scenario=baseline", "start_year=2017", "years=4")
+#: under the tiers as they came (1.0 from 2017, federations from 2020; the
+#: county platforms of 3.0 came in 2021, after these years).
+RUN = ("region=county", "tier=v2", "scenario=baseline", "start_year=2017", "years=4")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def calibration_yaml(best: Mapping[str, float], header: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@console_script("coopsim-calibrate")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-calibrate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -187,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.trials < 1:
         p.error(f"--trials must be at least 1 (got {args.trials})")
     overrides = ["calibration=none", *(args.overrides or RUN)]
+    from coopsim.config import compose_config
+
+    for point in ({}, {k: lo for k, (lo, _hi) in PARAMETERS.items()}, {k: hi for k, (_lo, hi) in PARAMETERS.items()}):
+        compose_config([*overrides, *(f"{k}={v!r}" for k, v in point.items())])  # checked before any runs
     start = time.perf_counter()
     with Parallel(n_jobs=args.jobs) as pool:  # one set of workers for the estimates and every trial
         before = mean_outcomes({}, overrides, args.seeds, pool)

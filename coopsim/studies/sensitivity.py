@@ -26,6 +26,7 @@ from joblib import Parallel, delayed
 
 from coopsim.analysis.outcomes import SCREENED, names
 from coopsim.config.parameters import ranges
+from coopsim.io.console import console_script
 
 #: Parameters analysed by default (tier 1.0), each over its range in the parameter vocabulary.
 SCREENED_PARAMETERS = ("market.middleman_margin", "labour.leave_probability", "labour.remittance_share",
@@ -94,6 +95,7 @@ def plot_indices(indices: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+@console_script("coopsim-sensitivity")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-sensitivity", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not lo < hi:
             p.error(f"--param {key}: low ({lo}) must be below high ({hi})")
     overrides = args.overrides or ["region=small", "tier=v1"]
+    from coopsim.config import compose_config
+
+    for key, (lo, hi) in params.items():  # both ends of every range checked before any runs
+        for value in (lo, hi):
+            compose_config([*overrides, f"{key}={value!r}"])
     start = time.perf_counter()
     design, indices = morris_study(params, overrides, args.trajectories, args.levels, args.seed, args.jobs)
     out = args.out or Path("results") / "sensitivity" / time.strftime("%Y-%m-%d_%H-%M-%S")

@@ -23,6 +23,7 @@ from joblib import Parallel, delayed
 from coopsim.analysis.outcomes import HEADLINE, names
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
 from coopsim.config import TIER_BLOCKS, compose_config, tier_levers
+from coopsim.io.console import console_script
 from coopsim.run import simulate, simulate_scenario
 
 #: Every tier, from none up; the tiers whose levers an ablation can switch off.
@@ -111,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@console_script("coopsim-study")
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_intermixed_args(argv)
     if args.kind == "shocks":
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         variants = {args.tier: base, **{f"{lever.split('.')[-1]}=off": [*base, f"tier.{lever}=false"]
                                          for lever in tier_levers(args.tier)}}
         reference = args.tier
+    for overrides in variants.values():  # every variant checked before any runs
+        compose_config([*overrides, f"seed={args.seeds[0]}"])
     start = time.perf_counter()
     years = run_study(variants, args.seeds, args.jobs)
     per_seed = per_run_outcomes(years, args.last_years)
@@ -151,6 +155,8 @@ def print_effects(per_seed: pd.DataFrame, effects: pd.DataFrame, reference: str)
 
 def shock_study(args: argparse.Namespace) -> None:
     """Every tier under every scenario, each against its own no-shock run."""
+    for scenario in args.scenarios:  # every scenario checked before any runs
+        compose_config([f"tier={TIERS[-1]}", f"scenario={scenario}", *args.overrides, f"seed={args.seeds[0]}"])
     start = time.perf_counter()
     tasks = [(t, s, args.overrides, seed) for s in args.scenarios for t in TIERS for seed in args.seeds]
     results = Parallel(n_jobs=args.jobs)(delayed(run_shocked)(*task) for task in tasks)
