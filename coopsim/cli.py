@@ -151,20 +151,20 @@ def entry() -> None:
     announce_main_process()
     try:
         main()
-    except OSError as err:
-        if full_error:
-            raise
-        print(f"coopsim: cannot write: {err}", file=sys.stderr)
-        sys.exit(1)
     except Exception as err:  # noqa: BLE001 - configs: Hydra's, OmegaConf's and YAML's errors alike
         from hydra.errors import HydraException
         from omegaconf.errors import OmegaConfBaseException
         from yaml import YAMLError
 
-        if full_error or not isinstance(err, HydraException | OmegaConfBaseException | YAMLError | ConfigError):
+        if full_error:
             raise
-        print(f"coopsim: bad config: {config_error(err)}", file=sys.stderr)
-        sys.exit(2)
+        if isinstance(err, HydraException | OmegaConfBaseException | YAMLError | ConfigError):  # before OSError:
+            print(f"coopsim: bad config: {config_error(err)}", file=sys.stderr)  # a missing config is one too
+            sys.exit(2)
+        if isinstance(err, OSError):
+            print(f"coopsim: cannot write: {err}", file=sys.stderr)
+            sys.exit(1)
+        raise
     if FAILED_CALLBACKS or FAILED_RUNS:
         sys.exit(1)
 
