@@ -9,6 +9,7 @@ import pytest
 from coopsim.engine.economy import Economy
 from coopsim.households import INCOME_SOURCES
 from coopsim.rules.shares import ShareRegister, share_rules_hold
+from coopsim.run import simulate
 from tests.conftest import run_config
 
 INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent"],
@@ -82,3 +83,28 @@ def test_fiscal_table_adds_up_to_the_fiscal_cost(tiny_v1: dict[str, pd.DataFrame
     pd.testing.assert_series_equal(fiscal, year, check_names=False)
     assert {"poverty_allowance", "basic_transfers", "secretary_base_pay", "coop_startup_grant"} <= set(
         tiny_v1["fiscal_year"]["kind"])
+
+
+def test_herding_copies_the_crop_the_neighbours_grow() -> None:
+    """Regression: herding took the neighbours' crop's market index for its position among the
+    candidate industries, and so copied another crop (or, with fewer candidates, crashed)."""
+    for industries in ("[vegetables,tea,cocoons,pigs,beef_cattle,rosa_roxburghii,edible_fungi,potatoes]",
+                       "[potatoes,vegetables,pigs,beef_cattle]"):
+        eco = Economy(run_config("region=tiny", "tier=v1", f"tier.cooperative.industries={industries}"))
+        coops, m = eco.coops, eco.market
+        assert coops is not None
+        v = 0
+        neighbours = eco.world.neighbours[v]
+        for crop in ("pigs", "beef_cattle"):
+            coops.founded[:] = False
+            coops.founded[neighbours] = True
+            coops.industry[neighbours] = m.index_of(crop)
+            coops.found(v, 0, eco.hh, np.array([0.0, 0.5, 0.5]))  # u_herd = 0 < herding: copy the neighbours
+            assert m.names[coops.industry[v]] == crop
+
+
+def test_a_subset_of_industries_runs() -> None:
+    tables = simulate(run_config("region=tiny", "tier=v1", "progress=never",
+                                 "tier.cooperative.industries=[potatoes,vegetables,pigs,beef_cattle]"))
+    grown = set(tables["village_year"]["coop_industry"]) - {""}
+    assert grown and grown <= {"potatoes", "vegetables", "pigs", "beef_cattle"}

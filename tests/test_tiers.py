@@ -12,6 +12,7 @@ from coopsim.institutions import CountyPlatforms, TownshipFederations
 from coopsim.institutions.operations import sell_output
 from coopsim.institutions.platform import floor_payout_yuan, project_sizes_yuan
 from coopsim.money import to_fen
+from coopsim.run import simulate
 from tests.conftest import compose_dict, run_config
 
 # Everything starts in January 2017: all six cooperatives found in month 0,
@@ -51,6 +52,7 @@ def flows_of(eco: Economy, kind: str) -> int:
 def test_floor_price_pays_the_gap_times_the_quantity() -> None:
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
                                  "tier.platform.brand=false", "tier.platform.processing=false")
+    plat_of(eco).contract_index[:] = 1.0  # contracts written at the reference price
     eco.market.price_index[0, :] = 0.5
     quantity = np.full(eco.world.n_villages, 1000.0)  # 1,000 yuan worth at the reference price
     revenue = sell_output(0, quantity, eco.coops, eco.hh)  # type: ignore[arg-type]
@@ -61,9 +63,25 @@ def test_floor_price_pays_the_gap_times_the_quantity() -> None:
     assert floor_payout_yuan(np.array([1000.0]), np.array([0.9]), 0.85).tolist() == [0.0]
 
 
+def test_the_floor_follows_the_prices_the_contract_is_written_against() -> None:
+    """Regression: the floor was a share of the reference price, which a rising price trend left
+    far below every price, so it never paid, even in a collapse of 40 %."""
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
+    plat = plat_of(eco)
+    eco.market.price_index[:24, :] = np.linspace(1.0, 2.0, 24)[:, None]  # prices that doubled over two years
+    plat.open_month(12, eco.coops.founded, np.random.default_rng(0))  # type: ignore[union-attr]
+    np.testing.assert_allclose(plat.contract_index, np.linspace(1.0, 2.0, 24)[:12].mean())  # January: last year's
+    tables = simulate(run_config("region=small", "tier=v3", "scenario=price_collapse", "seed=1", "progress=never",
+                                 "household_table=false"))
+    fiscal = tables["fiscal_year"]
+    payout = fiscal[fiscal["kind"] == "floor_price_payout"].groupby("year")["yuan"].sum()
+    assert payout[2022] > 1e6  # the collapse (from March 2022) is paid for: 4.0 M yuan on this seed
+
+
 def test_no_floor_payout_above_the_floor() -> None:
     eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
                                  "tier.platform.brand=false", "tier.platform.processing=false")
+    plat_of(eco).contract_index[:] = 1.0
     eco.market.price_index[0, :] = 1.2
     sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh)  # type: ignore[arg-type]
     assert flows_of(eco, "floor_price_payout") == 0

@@ -261,8 +261,10 @@ class Partner(Institution):
         """The part of each village's sale it buys to process (fen), if it processes."""
         return None
 
-    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray) -> np.ndarray | None:
-        """The state's payout (fen) where a price it guarantees binds, if it guarantees one."""
+    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
+                  industry: np.ndarray) -> np.ndarray | None:
+        """The state's payout (fen) where a price it guarantees binds, if it guarantees one
+        (``industry``: each village's commodity, a market index)."""
         return None
 
     def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:

@@ -150,6 +150,14 @@ class VillageCooperatives(Institution):
         plan = self.planning_terms(v)
         return plan.herding, plan.temperature
 
+    def candidate_positions(self, industries: np.ndarray) -> np.ndarray:
+        """The positions in ``cfg.industries`` (the candidates a cooperative chooses among) of
+        industries given as market indices; industries that are not candidates are left out."""
+        position = np.full(len(self.market.names), -1, dtype=np.int64)
+        position[self.industries] = np.arange(len(self.industries))
+        out = position[np.asarray(industries, dtype=np.int64)]
+        return out[out >= 0]
+
     def found(self, v: int, t: int, hh: Households, u: np.ndarray) -> None:
         """Found village ``v``'s cooperative in month ``t``.
 
@@ -161,7 +169,7 @@ class VillageCooperatives(Institution):
         self.join(np.flatnonzero(hh.registered_poor[sl] | hh.cadre[sl]) + sl.start, hh)
         land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
         nb = self.world.neighbours[v]
-        neighbour_choices = self.industry[nb[self.founded[nb]]]
+        neighbour_choices = self.candidate_positions(self.industry[nb[self.founded[nb]]])
         herding, temperature = self.choice_rule(v)
         pick = choose_industry(self.expected_net_per_mu(v, t, land), neighbour_choices, herding,
                                temperature, float(u[0]), float(u[1]))

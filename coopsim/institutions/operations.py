@@ -116,7 +116,7 @@ def price_sale(t: int, quantity_ref: np.ndarray, coops: VillageCooperatives) -> 
         bought = partner.buy_for_processing(value, founded)
         if bought is not None:
             processed = processed + bought
-        payout = partner.guarantee(quantity_ref, realised, founded)
+        payout = partner.guarantee(quantity_ref, realised, founded, ind)
         if payout is not None:
             guaranteed = guaranteed + payout
     return Sale(t, town, ind, quantity_ref, realised, value, processed, value - processed, guaranteed, terms.channel)

@@ -38,17 +38,19 @@ if TYPE_CHECKING:
     from coopsim.markets.commodities import Market
 
 
-def floor_payout_yuan(quantity_ref_yuan: np.ndarray, realised_index: np.ndarray, floor_share: float) -> np.ndarray:
+def floor_payout_yuan(quantity_ref_yuan: np.ndarray, realised_index: np.ndarray,
+                      floor_index: float | np.ndarray) -> np.ndarray:
     """Floor-price payout: the gap below the floor times the quantity.
 
-    ``quantity_ref_yuan`` is the quantity sold valued at the reference price,
-    so quantity x (floor price - realised price) = quantity_ref x (floor_share
-    - realised_index).
+    Prices are relative to the commodity's reference price: ``quantity_ref_yuan``
+    is the quantity sold valued at the reference price, ``floor_index`` the
+    floor and ``realised_index`` the price obtained, so quantity x (floor price
+    - realised price) = quantity_ref x (floor_index - realised_index).
 
     >>> floor_payout_yuan(np.array([1000.0, 1000.0]), np.array([0.6, 1.1]), 0.85).round(6).tolist()
     [250.0, 0.0]
     """
-    return np.asarray(quantity_ref_yuan) * np.maximum(floor_share - np.asarray(realised_index), 0.0)
+    return np.asarray(quantity_ref_yuan) * np.maximum(np.asarray(floor_index) - np.asarray(realised_index), 0.0)
 
 
 def project_sizes_yuan(budget_yuan: float, max_yuan: float) -> np.ndarray:
@@ -82,6 +84,9 @@ class CountyPlatforms(Partner):
         #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
         self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
         self.project_month_yuan = np.zeros(world.n_villages)
+        #: Each commodity's price, relative to its reference, that this year's order contracts are written
+        #: against: the mean of the twelve months before (set each January and at the start).
+        self.contract_index = np.ones(len(market.names))
         self.placements = 0
         self.export_wage_uplift = cfg.export_wage_uplift
         self.export_team_share = cfg.export_team_share
@@ -97,6 +102,8 @@ class CountyPlatforms(Partner):
         (one uniform per village from ``rng``, drawn every January)."""
         if t == self.start_month:
             self.start()
+        if self.active.any() and (t == self.start_month or t % 12 == 0):
+            self.write_contracts(t)
         if t % 12 == 0:
             u = rng.random(self.world.n_villages)
             if self.active.any():
@@ -104,6 +111,11 @@ class CountyPlatforms(Partner):
 
     def start(self) -> None:
         self.active[:] = True
+
+    def write_contracts(self, t: int) -> None:
+        """Write this year's order contracts against the prices of the twelve months before
+        (so the floor follows the prices farmers actually see, trend and all)."""
+        self.contract_index = self.market.price_index[max(t - 12, 0): max(t, 1)].mean(axis=0)
 
     # -- public projects --------------------------------------------------------
     def plan_projects(self, founded: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -150,10 +162,13 @@ class CountyPlatforms(Partner):
         self.bought_fen = np.where(processed, np.floor(value_fen * self.cfg.processing_share), 0).astype(np.int64)
         return self.bought_fen
 
-    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray) -> np.ndarray:
-        """The state pays the gap below the floor price of contracted villages."""
+    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
+                  industry: np.ndarray) -> np.ndarray:
+        """The state pays contracted villages the gap below the floor: ``floor_share`` of the price
+        their contract was written against."""
         floor = self.lever("floor_price", founded)
-        return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, self.cfg.floor_share)), 0)
+        floor_index = self.cfg.floor_share * self.contract_index[industry]
+        return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, floor_index)), 0)
 
     def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
         self.pay_down(seller, seller.level.totals(np.where(mask, self.bought_fen, 0)), "platform_purchases")

@@ -30,10 +30,11 @@ def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rn
 
 def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, herding: float,
                     temperature: float, u_herd: float, u_pick: float) -> int:
-    """A new cooperative's industry.
+    """A new cooperative's industry: its position among the candidates ``expected_net`` is given for.
 
     With probability ``herding`` (``u_herd < herding``) it copies the most
-    common industry among already-founded neighbours (if any); otherwise it
+    common industry among already-founded neighbours, ``neighbour_choices``
+    (positions among the same candidates), if any; otherwise it
     draws from a softmax of ``expected_net`` (yuan per mu, scaled by its
     spread) with ``temperature``. Ties go to the lower index.
     """
