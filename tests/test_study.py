@@ -8,19 +8,17 @@ import pytest
 from coopsim.analysis.outcomes import HEADLINE, names
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
 from coopsim.config import tier_levers
+from coopsim.config.mechanisms import tier_mechanisms
 from coopsim.studies.study import run_study
 
 
-def levers(tier: str) -> list[str]:
-    return [f"tier.{lever}" for lever in tier_levers(tier)]
-
-
-def test_levers_of_each_tier() -> None:
-    assert levers("v1") == []
-    assert levers("v2") == ["tier.federation.planning", "tier.federation.fund", "tier.federation.technology",
-                            "tier.federation.management", "tier.federation.marketing",
-                            "tier.federation.strong_lead_weak"]
-    assert len(levers("v3")) == 6 + 7 and "tier.platform.floor_price" in levers("v3")
+def test_every_lever_of_a_tier_is_one_of_its_mechanisms() -> None:
+    assert tier_levers("v1") == []
+    assert tier_levers("v2") == ["federation.planning", "federation.fund", "federation.technology",
+                                 "federation.management", "federation.marketing", "federation.strong_lead_weak"]
+    assert len(tier_levers("v3")) == 6 + 7 and "platform.floor_price" in tier_levers("v3")
+    for tier in ("v2", "v3"):
+        assert set(tier_levers(tier)) <= {m.name for m in tier_mechanisms(tier)}
 
 
 def test_paired_effects_hand_computed() -> None:

@@ -116,8 +116,8 @@ def resilience_html(resilience: pd.DataFrame) -> str:
 
 def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd.DataFrame, diffs: pd.DataFrame,
                resilience: pd.DataFrame, figures: dict[str, Path], last_years: int,
-               region_year: pd.DataFrame | None = None) -> Path:
-    """Write the report; return its path."""
+               region_year: pd.DataFrame | None = None, lead: str = "") -> Path:
+    """Write the report; return its path. ``lead``: HTML put first, after the title (the decomposition)."""
     groups = ", ".join(dict.fromkeys(runs["group"]))
     scenarios = ", ".join(dict.fromkeys(runs["scenario"]))
     seeds = sorted(set(runs["seed"]))
@@ -128,6 +128,7 @@ def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd
 <title>coopsim: {html.escape(title)}</title><style>{STYLE}</style></head><body>
 <h1>coopsim: {html.escape(title)}</h1>
 <p class="muted">A simulated comparison of tiered cooperative economies, modelled on Bijie, Guizhou.</p>
+{lead}
 <h2>What was run</h2>
 <ul><li>compared: <b>{html.escape(compare_by)}</b> = {html.escape(groups)}; reference: <b>{html.escape(reference)}</b></li>
 <li>scenarios: {html.escape(scenarios)}</li>

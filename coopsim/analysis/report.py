@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from coopsim.analysis.decomposition import html_section
 from coopsim.analysis.figures import draw_all
 from coopsim.analysis.html import write_html
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
@@ -29,7 +30,10 @@ from coopsim.io.sweeps import FAILED_CALLBACKS
 
 def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
                  title: str | None = None) -> Path:
-    """Collect a sweep and write tables, figures and ``report.html`` into ``sweep_dir``."""
+    """Collect a sweep and write tables, figures and ``report.html`` into ``sweep_dir``.
+
+    A decomposition of the tiers' gains written beside the runs
+    (:func:`coopsim.analysis.decomposition.write`) leads the report."""
     tables = collect(sweep_dir, compare_by)
     runs = tables["runs"]
     if reference not in set(runs["group"]):
@@ -47,7 +51,7 @@ def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "no
         resilience.to_csv(sweep_dir / "resilience.csv", index=False)
     figures = draw_all(tables, per_run, diffs, resilience, reference, sweep_dir / "figures")
     return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
-                      diffs, resilience, figures, last_years, tables["region_year"])
+                      diffs, resilience, figures, last_years, tables["region_year"], lead=html_section(sweep_dir))
 
 
 try:

@@ -33,12 +33,21 @@ def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
         does not resolve or a file that is not YAML (with its file and line).
     """
     from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    # inside a running Hydra app (a sweep's callback) Hydra is initialised already: compose beside it
+    running = get_gh_backup() if GlobalHydra.instance().is_initialized() else None
+    if running is not None:
+        GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose("config", overrides=list(overrides))
     except Exception as err:  # noqa: BLE001 - Hydra's, OmegaConf's and YAML's errors all become one kind
         raise config_error(err) from err
+    finally:
+        if running is not None:
+            restore_gh_from_backup(running)
     return resolved(cfg)
 
 

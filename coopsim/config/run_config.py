@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coopsim.config.mechanisms import parse_ablate, switch_off
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
 from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
-from coopsim.config.tiers import BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier, tier_levers
+from coopsim.config.tiers import BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier
 
 MONTHS = tuple(range(1, 13))
 
@@ -251,18 +252,9 @@ def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply_ablation(data: dict[str, Any]) -> dict[str, Any]:
-    """``ablate: federation.marketing`` switches that lever of the tier off."""
-    target = data.get("ablate", "none")
-    if target in (None, "none"):
-        return data
-    tier = dict(data.get("tier") or {})
-    levers = tier_levers(str(tier.get("name")))
-    if target not in levers:
-        fail("ablate", target, f"must be 'none' or a lever of tier '{tier.get('name')}': "
-             + (", ".join(levers) or "this tier has no levers"))
-    block, lever = str(target).split(".")
-    tier[block] = {**tier[block], lever: False}
-    return {**data, "tier": tier}
+    """``ablate`` switches mechanisms of the tier off (:func:`~coopsim.config.mechanisms.parse_ablate`)."""
+    tier = data.get("tier") or {}
+    return switch_off(data, parse_ablate(data.get("ablate", "none"), str(tier.get("name"))))
 
 
 def parse_config(data: Mapping[str, Any]) -> RunConfig:

@@ -55,7 +55,7 @@ def apportion_shares(collective_value: float, villager_values: np.ndarray, capab
     Raises
     ------
     ValueError
-        if there are no villager holdings, or too few to hold
+        if there are no villager holders, or too few to hold
         ``villagers_min`` under the cap.
     """
     values = np.asarray(villager_values, dtype=np.float64)
@@ -71,14 +71,20 @@ def apportion_shares_many(collective_value: float, villager_values: np.ndarray, 
 
     ``villager_values[i]`` is the value put in by member ``i`` of cooperative
     ``group[i]`` (members ordered by group); every cooperative
-    ``0..groups-1`` must have members. Returns the collective's fraction of
-    each cooperative and each member's fraction.
+    ``0..groups-1`` must have members. Where the members have put nothing in
+    (no land, no cash), they hold the villagers' minimum in equal parts.
+    Returns the collective's fraction of each cooperative and each member's
+    fraction.
     """
     values = np.asarray(villager_values, dtype=np.float64)
     members = np.bincount(group, minlength=groups)
-    total = np.bincount(group, weights=values, minlength=groups)
-    if np.any(members == 0) or np.any(total <= 0):
+    if np.any(members == 0):
         raise ValueError("a cooperative needs villager shareholders")
+    total = np.bincount(group, weights=values, minlength=groups)
+    empty = total <= 0
+    if empty.any():  # nothing put in: equal holdings (the rules still give the villagers their minimum)
+        values = np.where(empty[group], 1.0, values)
+        total = np.where(empty, members, total)
     rest = 1.0 - capable_share
     villagers = rest * total / (collective_value + total)
     villagers = np.minimum(np.maximum(villagers, villagers_min), rest - collective_min)

@@ -176,7 +176,8 @@ def render() -> str:
              "**E** = estimate, **fitted** = set by the calibration (`configs/calibration/`, "
              "docs/VALIDATION.md), **lever** = a mechanism switched on or off, "
              "**scenario** = part of a shock's definition, **setting** = how a run is made, not what it models. "
-             "**range**: the plausible range of an uncertain parameter, searched by the calibration and screened "
-             "by the sensitivity analysis. Units, ranges, sources and meanings are kept in the parameter "
+             "**range**: the plausible range of an uncertain parameter: the calibration searches it for the "
+             "fitted parameters, the sensitivity analysis screens over it, and it is the input of any "
+             "uncertainty analysis. Units, ranges, sources and meanings are kept in the parameter "
              "vocabulary, `coopsim/config/parameters.csv`.")
     return "\n".join([BEGIN, "", intro, "", *parts, END])

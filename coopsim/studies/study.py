@@ -6,29 +6,41 @@ numbers). Runs go in parallel with joblib; each run composes its config the
 same way the ``coopsim`` command does.
 
 ``coopsim-study tiers --seeds 1 2 3 4 5`` compares none/v1/v2/v3;
-``coopsim-study ablation --tier v3 --seeds 1 2 3 4 5`` switches each lever of
-the tier off in turn.
+``coopsim-study ablation --tier v3 --seeds 1 2 3 4 5`` switches each of the
+tier's own mechanisms off in turn; ``coopsim-study decompose --seeds 1 2 3 4 5``
+compares the tiers and splits each tier's gain over the one below into its
+mechanisms, both ways (removed from the full tier; added alone to the tier
+below), see :mod:`coopsim.analysis.decomposition`. The comparison
+experiment (``+experiment=compare_tiers``) runs the same decomposition after
+its sweep and puts it at the head of its report (:class:`DecompositionReport`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from joblib import Parallel, delayed
 
+from coopsim.analysis import decomposition
 from coopsim.analysis.outcomes import HEADLINE, names
+from coopsim.analysis.report import ReportCallback
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
-from coopsim.config import TIER_BLOCKS, compose_config, tier_levers
+from coopsim.config import TIER_BLOCKS, compose_config
+from coopsim.config.mechanisms import own_mechanisms
 from coopsim.io.console import console_script
+from coopsim.io.sweeps import FAILED_CALLBACKS
 from coopsim.run import simulate, simulate_scenario
 
-#: Every tier, from none up; the tiers whose levers an ablation can switch off.
+#: Every tier, from none up; the tiers with mechanisms of their own (to switch off, to decompose).
 TIERS = tuple(TIER_BLOCKS)
-WITH_LEVERS = tuple(t for t in TIERS if tier_levers(t))
+WITH_LEVERS = tuple(t for t in TIERS if own_mechanisms(t))
 
 
 def run_variant(label: str, overrides: Sequence[str], seed: int) -> pd.DataFrame:
@@ -99,11 +111,13 @@ def parser() -> argparse.ArgumentParser:
     """The command line of ``coopsim-study``."""
     p = argparse.ArgumentParser(prog="coopsim-study", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=("tiers", "ablation", "shocks"))
+    p.add_argument("kind", choices=("tiers", "ablation", "decompose", "shocks"))
     p.add_argument("--scenarios", nargs="+", default=["price_collapse", "city_crisis"],
                    help="shocks: the scenarios to run each tier under")
     p.add_argument("--tier", default=WITH_LEVERS[-1], choices=WITH_LEVERS,
-                   help="ablation: the tier whose levers are switched off")
+                   help="ablation: the tier whose own mechanisms are switched off")
+    p.add_argument("--tiers", nargs="+", default=list(WITH_LEVERS), choices=WITH_LEVERS,
+                   help="decompose: the tiers whose gain over the tier below is decomposed")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--last-years", type=int, default=3, help="average outcomes over the final N years")
@@ -118,13 +132,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.kind == "shocks":
         shock_study(args)
         return
+    if args.kind == "decompose":
+        decompose_study(args)
+        return
     if args.kind == "tiers":
         variants = {t: [f"tier={t}", *args.overrides] for t in TIERS}
         reference = TIERS[0]
     else:
         base = [f"tier={args.tier}", *args.overrides]
-        variants = {args.tier: base, **{f"{lever.split('.')[-1]}=off": [*base, f"tier.{lever}=false"]
-                                         for lever in tier_levers(args.tier)}}
+        variants = {args.tier: base,
+                    **{f"{m.name}=off": [*base, f"ablate={m.name}"] for m in own_mechanisms(args.tier)}}
         reference = args.tier
     for overrides in variants.values():  # every variant checked before any runs
         compose_config([*overrides, f"seed={args.seeds[0]}"])
@@ -141,6 +158,79 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"outcomes averaged over the last {args.last_years} years; every run's ledger balanced "
           f"(a run that fails the check stops the study); written to {out}")
     print_effects(per_seed, effects, reference)
+
+
+def decomposition_variants(overrides: Sequence[str], tiers: Sequence[str]) -> dict[str, list[str]]:
+    """Every run a decomposition of ``tiers`` needs (``none`` included), each with ``overrides`` added."""
+    variants = {TIERS[0]: [f"tier={TIERS[0]}", *overrides]}
+    for tier in tiers:
+        variants.update({label: [*ov, *overrides] for label, ov in decomposition.variants(tier).items()})
+    return variants
+
+
+def run_decomposition(overrides: Sequence[str], seeds: Sequence[int], tiers: Sequence[str], jobs: int,
+                      last_years: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run a decomposition; return the runs' annual tables, per-seed outcomes, the decomposition and the summary."""
+    variants = decomposition_variants(overrides, tiers)
+    for ov in variants.values():  # every variant checked before any runs
+        compose_config([*ov, f"seed={seeds[0]}"])
+    years = run_study(variants, seeds, jobs)
+    per_seed = per_run_outcomes(years, last_years)
+    return years, per_seed, decomposition.decompose(per_seed, tiers), decomposition.summary(per_seed, tiers)
+
+
+def decompose_study(args: argparse.Namespace) -> None:
+    """The tiers compared with ``none``, and each tier's gain over the one below split into its mechanisms."""
+    start = time.perf_counter()
+    years, per_seed, table, overview = run_decomposition(args.overrides, args.seeds, args.tiers, args.jobs,
+                                                         args.last_years)
+    tiers = per_seed[per_seed["group"].isin([TIERS[0], *args.tiers])]
+    effects = paired_differences(tiers, TIERS[0])
+    out = args.out or Path("results") / "studies" / f"decompose-{time.strftime('%Y-%m-%d_%H-%M-%S')}"
+    out.mkdir(parents=True, exist_ok=True)
+    years.to_parquet(out / "region_year.parquet", index=False)
+    per_seed.to_csv(out / "per_seed.csv", index=False)
+    effects.to_csv(out / "paired_effects.csv", index=False)
+    text = decomposition.write(out, table, overview)
+    print(
+        f"{len(set(per_seed['group']))} variants x {len(args.seeds)} seeds in {time.perf_counter() - start:.0f} s; "
+        f"outcomes averaged over the last {args.last_years} years; every run's ledger balanced; written to {out}\n"
+    )
+    print(text)
+    print_effects(tiers, effects, TIERS[0])
+
+
+#: Keys a comparison sweep varies: the decomposition sets them itself.
+SWEPT = ("tier", "scenario", "seed", "ablate")
+
+
+class DecompositionReport(ReportCallback):
+    """Hydra callback: when a comparison sweep ends, decompose each tier's gain over the one below (under the
+    baseline, on the sweep's seeds and with its other overrides) and write the report with it at the head."""
+
+    def __init__(self, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
+                 tiers: Sequence[str] = WITH_LEVERS, jobs: int = 2) -> None:
+        super().__init__(compare_by, reference, last_years)
+        self.tiers, self.jobs = list(tiers), jobs
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            overrides = [o for o in config.hydra.overrides.task if o.split("=")[0].lstrip("+~") not in SWEPT]
+            seeds = sorted({int(json.loads(p.read_text())["config"]["seed"])
+                            for p in sweep_dir.glob("runs/*/metadata.json")})
+            if not seeds:
+                raise ValueError("no finished runs to take the seeds from")
+            start = time.perf_counter()
+            _, _, table, overview = run_decomposition(overrides, seeds, self.tiers, self.jobs, self.last_years)
+            decomposition.write(sweep_dir, table, overview)
+            print(f"coopsim: decomposition of {', '.join(self.tiers)} on seeds {', '.join(map(str, seeds))} "
+                  f"in {time.perf_counter() - start:.0f} s")
+        except Exception as err:
+            FAILED_CALLBACKS.append(f"{sweep_dir}: decomposition: {err}")
+            print(f"coopsim: the decomposition of {sweep_dir} failed: {err}", file=sys.stderr)
+            raise
+        super().on_multirun_end(config, **kwargs)
 
 
 def print_effects(per_seed: pd.DataFrame, effects: pd.DataFrame, reference: str) -> None:

@@ -1,0 +1,376 @@
+"""The named mechanisms of each tier: what each gives, what it costs, and its off switch.
+
+A tier is better or worse than the one below it only through these. Each
+mechanism names the config keys that carry its gain and its cost, and the
+values that switch it off — the neutral values under which it changes
+nothing. Switched off all together, a tier's *own* mechanisms (those it adds
+to the tier below) leave exactly the tier below: the households' incomes and
+every money flow with the outside (the state, markets, cities, banks) are
+the same to the fen on the same seed (``tests/test_mechanisms.py``). So every
+difference between tiers is one of these, and can be measured one by one
+(:mod:`coopsim.studies.decomposition`).
+
+``assumed`` marks a mechanism whose gain is a parameter with no modelled
+cost of its own (a yield multiplier, a better selling margin, a capacity
+multiplier): a defect to be replaced by a mechanism that earns its gain,
+shown as such in the ODD and in every decomposition.
+
+A run switches mechanisms off with ``ablate`` (:func:`parse_ablate`):
+``none``; a mechanism's name; several joined by ``+``; ``own`` (every
+mechanism the tier adds: the tier below); ``all`` (every mechanism of the
+tier and those below: tier ``none``); ``only:A+B`` (of the tier's own
+mechanisms, only A and B stay on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from coopsim.config.schema import fail
+from coopsim.config.tiers import TIER_BLOCKS
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An off value read from another key of the same run config (e.g. the middlemen's margin)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One mechanism of a tier.
+
+    ``off`` maps config keys to the values that switch the mechanism off;
+    ``requires``: mechanisms without which this one does nothing (a
+    cooperative's selling margin needs land to farm); ``kind``: what sort of
+    mechanism it is (``organisation``, ``market``, ``finance``, ``public
+    money``, ``cost``).
+    """
+
+    name: str
+    tier: str
+    kind: str
+    gives: str
+    costs: str
+    off: Mapping[str, Any]
+    requires: tuple[str, ...] = ()
+    assumed: bool = False
+    keys: tuple[str, ...] = field(default=())
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The config keys that carry the mechanism (its off switch and its other parameters)."""
+        return tuple(dict.fromkeys((*self.off, *self.keys)))
+
+
+C, F, P = "tier.cooperative", "tier.federation", "tier.platform"
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    # -- 1.0: the village cooperative ------------------------------------------------
+    Mechanism(
+        "cooperative.land_pooling",
+        "v1",
+        "organisation",
+        "members' land farmed as one: the cooperative chooses an industry among its candidates, "
+        "hires members at its day wage and pays them rent",
+        "rent, wages, inputs and the management cost share of revenue; members' land leaves their own farm",
+        {f"{C}.membership.land_put_in_share": 0.0},
+        keys=(
+            f"{C}.land_rent_yuan_per_mu",
+            f"{C}.day_wage_yuan",
+            f"{C}.management_cost_share",
+            f"{C}.industries",
+            f"{C}.herding",
+            f"{C}.choice_temperature",
+        ),
+    ),
+    Mechanism(
+        "cooperative.collective_land",
+        "v1",
+        "organisation",
+        "the collective's land farmed by the cooperative",
+        "none modelled: the land is brought into production from nothing (no household loses its use)",
+        {f"{C}.collective_land_mu": 0.0},
+        assumed=True,
+    ),
+    Mechanism(
+        "cooperative.scale_yield",
+        "v1",
+        "organisation",
+        "higher yields at scale",
+        "none modelled",
+        {f"{C}.scale_yield_uplift": 0.0},
+        requires=("cooperative.land_pooling",),
+        assumed=True,
+    ),
+    Mechanism(
+        "cooperative.marketing",
+        "v1",
+        "market",
+        "selling as a cooperative loses sales_margin instead of the middlemen's margin",
+        "none modelled: no lot size, distance or selling cost",
+        {f"{C}.sales_margin": Ref("market.middleman_margin")},
+        requires=("cooperative.land_pooling",),
+        assumed=True,
+    ),
+    Mechanism(
+        "cooperative.shares",
+        "v1",
+        "finance",
+        "members' cash shares and a capable person's investment: working capital",
+        "the capable person takes his share of the dividends; members' cash is tied up",
+        {f"{C}.membership.cash_share_yuan": 0.0, f"{C}.shareholding.capable_person_share": 0.0},
+    ),
+    Mechanism(
+        "cooperative.bank_credit",
+        "v1",
+        "finance",
+        "bank loans when cash runs short",
+        "interest at the bank's rate; debt",
+        {f"{C}.credit_limit_yuan": 0.0},
+        requires=("cooperative.land_pooling",),
+        keys=(f"{C}.loan_rate_annual",),
+    ),
+    Mechanism(
+        "cooperative.startup_grant",
+        "v1",
+        "public money",
+        "the state's seed fund for each new cooperative",
+        "the state pays it",
+        {f"{C}.startup_grant_yuan": 0.0},
+    ),
+    Mechanism(
+        "cadre_pay.rule_345",
+        "v1",
+        "public money",
+        'the village secretary\'s "345" pay, partly tied to collective income growth',
+        "the state pays the base pay; the collective pays the performance share",
+        {"tier.cadre_pay.rule": "flat", "tier.cadre_pay.performance_share": 0.0},
+        keys=(
+            "tier.cadre_pay.multiple_of_rural_income",
+            "tier.cadre_pay.floor_yuan",
+            "tier.cadre_pay.floor_if_also_head_yuan",
+        ),
+    ),
+    # -- 2.0: the township federation ----------------------------------------------------
+    Mechanism(
+        "federation.planning",
+        "v2",
+        "organisation",
+        "members' industries planned across the township (no herding, township gluts seen)",
+        "none modelled",
+        {f"{F}.planning": False},
+        keys=(f"{F}.planning_temperature",),
+    ),
+    Mechanism(
+        "federation.fund",
+        "v2",
+        "finance",
+        "a pooled fund lends to members below the bank's rate",
+        "the state seeds it; members pay its interest",
+        {f"{F}.fund": False},
+        keys=(f"{F}.fund_seed_yuan", f"{F}.fund_rate_annual"),
+    ),
+    Mechanism(
+        "federation.technology",
+        "v2",
+        "organisation",
+        "shared technicians: higher yields",
+        "none modelled beyond the service fee",
+        {f"{F}.technology": False},
+        keys=(f"{F}.technology_yield_uplift",),
+        assumed=True,
+    ),
+    Mechanism(
+        "federation.management",
+        "v2",
+        "organisation",
+        "shared accounting: a lower management cost share",
+        "none modelled beyond the service fee",
+        {f"{F}.management": False},
+        keys=(f"{F}.management_cost_saving",),
+        assumed=True,
+    ),
+    Mechanism(
+        "federation.marketing",
+        "v2",
+        "market",
+        "the back-end contract: buys at a price agreed before the season, sells in bulk to buyers "
+        "who absorb market_reach times the township's capacity, at a lower margin",
+        "the federation carries the price risk, borrows and can fail",
+        {f"{F}.marketing": False},
+        keys=(f"{F}.market_reach", f"{F}.marketing_margin"),
+        assumed=True,
+    ),
+    Mechanism(
+        "federation.strong_lead_weak",
+        "v2",
+        "organisation",
+        "joint operations: members invest part of their surplus; the return goes to the villages, "
+        "weighted toward weak ones",
+        "the invested surplus; the return is an estimate",
+        {f"{F}.strong_lead_weak": False},
+        keys=(f"{F}.joint_investment_share", f"{F}.joint_return_annual", f"{F}.weak_village_weight"),
+    ),
+    Mechanism(
+        "federation.office",
+        "v2",
+        "cost",
+        "staff and office (what the federation's services cost)",
+        "overheads and a service fee on members' revenue",
+        {f"{F}.overhead_yuan_per_year": 0.0, f"{F}.service_fee_share": 0.0},
+    ),
+    # -- 3.0: the county platform ------------------------------------------------------
+    Mechanism(
+        "platform.floor_price",
+        "v3",
+        "public money",
+        "order contracts with a floor at floor_share of the contract year's prices",
+        "the state pays the gap below the floor",
+        {f"{P}.floor_price": False},
+        keys=(f"{P}.floor_share",),
+    ),
+    Mechanism(
+        "platform.processing",
+        "v3",
+        "market",
+        "the platform processes part of the output: value added, local processing jobs",
+        "the platform's margin pays its running costs, the state covers a loss",
+        {f"{P}.processing": False},
+        keys=(f"{P}.processing_share", f"{P}.processing_value_added", f"{P}.processing_days_per_10k_yuan"),
+        assumed=True,
+    ),
+    Mechanism(
+        "platform.brand",
+        "v3",
+        "market",
+        "a county brand: a price premium",
+        "none modelled",
+        {f"{P}.brand": False},
+        keys=(f"{P}.brand_premium",),
+        assumed=True,
+    ),
+    Mechanism(
+        "platform.credit",
+        "v3",
+        "public money",
+        "cheaper credit and a higher limit",
+        "the state pays the bank the gap in interest",
+        {f"{P}.credit": False},
+        keys=(f"{P}.credit_rate_annual", f"{P}.credit_limit_multiplier"),
+    ),
+    Mechanism(
+        "platform.projects",
+        "v3",
+        "public money",
+        "public projects contracted to cooperatives: wages and a margin",
+        "the state pays for the projects",
+        {f"{P}.projects": False},
+        keys=(f"{P}.projects_yuan_per_village_year", f"{P}.project_labour_share", f"{P}.project_margin_share"),
+    ),
+    Mechanism(
+        "platform.labour_export",
+        "v3",
+        "market",
+        "labour export teams: better-paid city jobs, lost less often",
+        "the state pays a placement fee; the wage gain is an estimate without a source",
+        {f"{P}.labour_export": False},
+        keys=(f"{P}.export_team_share", f"{P}.export_wage_uplift", f"{P}.export_return_factor"),
+        assumed=True,
+    ),
+    Mechanism(
+        "platform.reward_fund",
+        "v3",
+        "public money",
+        "the prefecture's reward fund for growing cooperatives",
+        "the state pays it",
+        {f"{P}.reward_fund": False},
+        keys=(f"{P}.reward_fund_yuan_per_year",),
+    ),
+    Mechanism(
+        "platform.office",
+        "v3",
+        "cost",
+        "the platform company's running costs",
+        "overheads; the state covers its losses",
+        {f"{P}.overhead_yuan_per_year": 0.0},
+    ),
+)
+
+BY_NAME = {m.name: m for m in MECHANISMS}
+TIERS = tuple(TIER_BLOCKS)
+
+
+def own_mechanisms(tier: str) -> tuple[Mechanism, ...]:
+    """The mechanisms tier ``tier`` adds to the tier below it."""
+    return tuple(m for m in MECHANISMS if m.tier == tier)
+
+
+def tier_mechanisms(tier: str) -> tuple[Mechanism, ...]:
+    """Every mechanism of tier ``tier``: its own and those of the tiers below."""
+    below = TIERS[: TIERS.index(tier) + 1] if tier in TIERS else ()
+    return tuple(m for m in MECHANISMS if m.tier in below)
+
+
+def tier_below(tier: str) -> str:
+    """The tier a tier's own mechanisms are added to."""
+    return TIERS[TIERS.index(tier) - 1]
+
+
+def parse_ablate(value: Any, tier: str) -> tuple[Mechanism, ...]:
+    """The mechanisms an ``ablate`` value switches off in tier ``tier`` (see the module docstring)."""
+    if value in (None, "none"):
+        return ()
+    if not isinstance(value, str):
+        fail("ablate", value, "must be a string: none, a mechanism, A+B, own, all or only:A+B")
+    allowed = tier_mechanisms(tier)
+    if value == "all":
+        return allowed
+    if value == "own":
+        return own_mechanisms(tier)
+    only = value.startswith("only:")
+    names = value[len("only:") :].split("+") if only else value.split("+")
+    pool = own_mechanisms(tier) if only else allowed
+    known = [m.name for m in pool]
+    for name in names:
+        if name not in known:
+            if not known:
+                fail("ablate", value, f"tier '{tier}' has no mechanisms to switch off; allowed: none")
+            what = "own mechanism" if only else "mechanism"
+            fail(
+                "ablate",
+                value,
+                f"{name!r} is not a {what} of tier '{tier}'; allowed: none, own, all, "
+                f"only:A+B (own mechanisms), or names joined by '+' among: {', '.join(known)}",
+            )
+    if only:
+        return tuple(m for m in pool if m.name not in names)
+    return tuple(m for m in pool if m.name in names)
+
+
+def _get(data: Mapping[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            fail(key, None, "is needed to switch a mechanism off but is missing from the config")
+        node = node[part]
+    return node
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    head, _, rest = key.partition(".")
+    if not rest:
+        return {**data, head: value}
+    return {**data, head: _set(dict(data.get(head) or {}), rest, value)}
+
+
+def switch_off(data: Mapping[str, Any], mechanisms: tuple[Mechanism, ...]) -> dict[str, Any]:
+    """The config mapping ``data`` with ``mechanisms`` switched off (their off values set)."""
+    out = dict(data)
+    for m in mechanisms:
+        for key, value in m.off.items():
+            out = _set(out, key, _get(data, value.key) if isinstance(value, Ref) else value)
+    return out
