@@ -123,9 +123,20 @@ def test_valid_configs_run_and_balance(case: tuple[list[str], list[float]]) -> N
     data = copy.deepcopy(BASE)
     for key, u in zip(keys, where, strict=True):
         low, high = ranges([key])[key]
-        data = _set(data, key, low + u * (high - low))
+        value: float = low + u * (high - low)
+        current = _get(BASE, key)
+        if isinstance(current, int) and not isinstance(current, bool):  # a year, a count: a whole number
+            value = round(value)
+        data = _set(data, key, value)
     tables = simulate(parse_config(data))  # the ledger is verified at the end: a run that loses money raises
     assert tables["ledger_closing"]["balance_fen"].sum() == 0
+
+
+def _get(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
 
 
 def _set(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from coopsim.studies.study import run_study
 from tests.conftest import run_config
 
 #: The accounts inside the region's rural economy; a flow with any other account is one with the outside.
-INSIDE = {"household", "cooperative", "collective", "federation", "platform"}
+INSIDE = {"household", "cooperative", "collective", "government", "federation", "platform"}
 #: A run that reaches every tier's institutions (platforms from 2021) and both kinds of shock.
 RUN = ("region=tiny", "years=7", "progress=never", "scenario=price_collapse")
 

@@ -13,11 +13,12 @@ from coopsim.studies.study import run_study
 
 
 def test_every_lever_of_a_tier_is_one_of_its_mechanisms() -> None:
-    assert tier_levers("v1") == []
-    assert tier_levers("v2") == ["federation.planning", "federation.fund", "federation.technology",
-                                 "federation.management", "federation.marketing", "federation.strong_lead_weak"]
-    assert len(tier_levers("v3")) == 6 + 7 and "platform.floor_price" in tier_levers("v3")
-    for tier in ("v2", "v3"):
+    assert tier_levers("v1") == ["government.projects", "government.reward_fund"]
+    assert tier_levers("v2") == ["government.projects", "government.reward_fund", "federation.planning",
+                                 "federation.fund", "federation.technology", "federation.management",
+                                 "federation.marketing", "federation.strong_lead_weak"]
+    assert len(tier_levers("v3")) == 2 + 6 + 5 and "platform.floor_price" in tier_levers("v3")
+    for tier in ("v1", "v2", "v3"):
         assert set(tier_levers(tier)) <= {m.name for m in tier_mechanisms(tier)}
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from coopsim.config import ConfigError, parse_config
 from coopsim.engine.economy import TICKS, Economy
-from coopsim.households import AWAY, HOME
 from coopsim.institutions import CountyPlatforms, TownshipFederations
+from coopsim.institutions.government import CountyGovernments, project_sizes_yuan
 from coopsim.institutions.operations import sell_output
-from coopsim.institutions.platform import floor_payout_yuan, project_sizes_yuan
+from coopsim.institutions.platform import floor_payout_yuan
 from coopsim.money import to_fen
 from coopsim.run import simulate
 from tests.conftest import compose_dict, run_config
@@ -22,6 +22,7 @@ EARLY = ("region=tiny", "progress=never", "years=2",
          "tier.cooperative.rollout.complete_year=2017", "tier.cooperative.rollout.complete_month=1")
 FED_EARLY = ("tier.federation.start_year=2017",)
 PLAT_EARLY = ("tier.platform.start_year=2017",)
+GOV_EARLY = ("tier.government.start_year=2017",)
 
 
 def economy_at_month_start(*overrides: str) -> Economy:
@@ -165,12 +166,25 @@ def test_a_badly_run_federation_fails_and_stops_serving() -> None:
     assert eco.ledger.verify()
 
 
+def gov_of(eco: Economy) -> CountyGovernments:
+    gov = eco.partner("government")
+    assert isinstance(gov, CountyGovernments)
+    return gov
+
+
 def test_reward_fund_shares_the_regions_part_among_qualifiers() -> None:
-    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
-    plat = plat_of(eco)
+    """Under 1.0 already (the rule is the prefecture's, for every cooperative), on operating income."""
+    eco = economy_at_month_start("tier=v1", *GOV_EARLY)
+    gov = gov_of(eco)
     last = to_fen(np.array([300_000, 300_000, 300_000, 0, 400_000, 250_000.0]))
     now = to_fen(np.array([330_000, 340_000, 320_000, 500_000, 400_000, 290_000.0]))
-    reward = plat.rewards(now, last, eco.coops.founded)  # type: ignore[union-attr]
+    gov.operating_last_fen = last
+    # revenue is not operating income: a year of large revenue and no surplus earns nothing
+    assert gov.close_year(eco.coops, {"coop_profit_fen": np.zeros(6, dtype=np.int64),  # type: ignore[arg-type]
+                                      "coop_revenue_fen": now * 10}, 0).accounts["coop_reward_fen"].sum() == 0
+    gov.operating_last_fen = last
+    reward = gov.close_year(eco.coops, {"coop_profit_fen": now, "coop_revenue_fen": now},  # type: ignore[arg-type]
+                            0).accounts["coop_reward_fen"]
     # qualify: >= 300,000 and >= 10 % growth -> villages 0 and 1 (2 grew 6.7 %, 3 had no
     # last year, 4 did not grow, 5 is under 300,000). Region's fund: 10 M x 6 / 3,700.
     fund = to_fen(10_000_000 * 6 / 3700)
@@ -181,13 +195,16 @@ def test_reward_fund_shares_the_regions_part_among_qualifiers() -> None:
 def test_projects_under_four_million_pay_wages() -> None:
     assert project_sizes_yuan(5_000_000, 2_000_000).sum() == pytest.approx(5_000_000)
     assert (project_sizes_yuan(9_000_000, 4_000_000) < 4_000_000).all()
-    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY)
+    eco = economy_at_month_start("tier=v1", *GOV_EARLY)
     eco.env.run(until=24 * TICKS)
-    # projects are let in January to cooperatives founded by then: in 2018 only.
+    # under 1.0 already; projects are let in January to cooperatives founded by then: in 2018 only.
     # The tiny region's budget: 150,000 x 6 villages = 900,000 yuan a year
     assert flows_of(eco, "public_projects") == pytest.approx(900_000_00, abs=6)
     with pytest.raises(ConfigError, match="project_max_yuan. = 5000000.0: must be <= 4000000.0"):
-        parse_config(compose_dict("tier=v3", "tier.platform.project_max_yuan=5000000"))
+        parse_config(compose_dict("tier=v1", "tier.government.project_max_yuan=5000000"))
+    late = economy_at_month_start("tier=v1")  # the rules from January 2018 (after the pilots)
+    late.env.run(until=12 * TICKS)
+    assert flows_of(late, "public_projects") == 0 and not gov_of(late).active
 
 
 def test_cheaper_credit_is_subsidised_by_the_state() -> None:
@@ -198,17 +215,22 @@ def test_cheaper_credit_is_subsidised_by_the_state() -> None:
     assert flows_of(eco, "credit_interest_subsidy") == pytest.approx(72_000_00 * 0.0235 / 12, abs=6)
 
 
-def test_labour_export_teams_place_migrants_for_a_fee() -> None:
-    with_teams = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY))
-    without = Economy(run_config(*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.platform.labour_export=false"))
+def test_labour_export_teams_take_outside_contracts_for_local_wages_and_a_margin() -> None:
+    """Village teams take the contracts the platform brings: paid half by the state, half by outside clients;
+    their wages are days at home taken from casual local work; no city wage, no migration changed by fiat."""
+    base = (*EARLY, "tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.government.projects=false")
+    with_teams, without = Economy(run_config(*base)), Economy(run_config(*base, "ablate=platform.labour_export"))
     for eco in (with_teams, without):
         eco.env.run(until=12 * TICKS)
-    placed = plat_of(with_teams).placements
-    assert placed > 0 and plat_of(without).placements == 0
-    assert flows_of(with_teams, "labour_export_placement_fees") == placed * 300_00
-    hh = with_teams.hh
-    assert not (hh.organised & (hh.worker_status == HOME)).any()
-    assert (hh.organised & (hh.worker_status == AWAY)).any()
+    # 6 villages x 120,000 yuan a year, from January 2017: half from the state, half from outside clients
+    assert flows_of(with_teams, "export_contracts_public") == 6 * 60_000_00
+    assert flows_of(with_teams, "export_contracts") == 6 * 60_000_00
+    assert flows_of(without, "export_contracts_public") == flows_of(without, "export_contracts") == 0
+    # the teams' work is paid as cooperative wages, and it takes days from casual local work
+    assert flows_of(with_teams, "coop_wages") > flows_of(without, "coop_wages")
+    assert flows_of(with_teams, "local_wages") < flows_of(without, "local_wages")
+    with pytest.raises(ConfigError, match="export_labour_share \\+ export_margin_share must be <= 1"):
+        parse_config(compose_dict("tier=v3", "tier.platform.export_labour_share=0.95"))
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

@@ -18,7 +18,8 @@ CAVEATS = [
     "Outcomes are averaged over the final years shown; tiers 2.0 and 3.0 start in 2020 and 2021, so "
     "earlier years show 1.0 only.",
     "Fiscal cost counts every yuan paid by the state in the model: allowances, transfers, secretary pay, "
-    "grants, floor-price payouts, projects, interest subsidies, placement fees, rewards and platform losses.",
+    "grants, floor-price payouts, projects, interest subsidies, the public part of labour export teams' "
+    "contracts, rewards and platform losses.",
     "Migrants' own spending in the cities is not modelled; household income counts what they send home.",
 ]
 

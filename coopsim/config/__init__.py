@@ -26,6 +26,7 @@ from coopsim.config.tiers import (
     CadrePayConfig,
     CooperativeConfig,
     FederationConfig,
+    GovernmentConfig,
     PlatformConfig,
     TierConfig,
     not_in_tier,
@@ -34,7 +35,7 @@ from coopsim.config.tiers import (
 
 __all__ = [
     "BLOCKS", "CONFIG_DIR", "SECTORS", "TIER_BLOCKS", "CadrePayConfig", "CityShock", "CommodityConfig", "ConfigError",
-    "CooperativeConfig", "DestinationConfig", "FederationConfig", "HouseholdsConfig", "LabourConfig", "MarketConfig",
+    "CooperativeConfig", "DestinationConfig", "FederationConfig", "GovernmentConfig", "HouseholdsConfig", "LabourConfig", "MarketConfig",
     "PlatformConfig", "RegionConfig", "RunConfig", "Shock", "StateConfig", "TierConfig", "compose_config",
     "compose_dict", "not_in_tier", "onset_month", "parse_config", "tier_levers",
 ]

@@ -66,7 +66,7 @@ class Mechanism:
         return tuple(dict.fromkeys((*self.off, *self.keys)))
 
 
-C, F, P = "tier.cooperative", "tier.federation", "tier.platform"
+C, G, F, P = "tier.cooperative", "tier.government", "tier.federation", "tier.platform"
 
 MECHANISMS: tuple[Mechanism, ...] = (
     # -- 1.0: the village cooperative ------------------------------------------------
@@ -154,6 +154,26 @@ MECHANISMS: tuple[Mechanism, ...] = (
             "tier.cadre_pay.floor_yuan",
             "tier.cadre_pay.floor_if_also_head_yuan",
         ),
+    ),
+    Mechanism(
+        "government.projects",
+        "v1",
+        "public money",
+        "public projects (under 4 M yuan) built by cooperatives, from the rules' date: wages and a margin",
+        "the state pays for the projects; members' days go to them",
+        {f"{G}.projects": False},
+        keys=(f"{G}.start_year", f"{G}.projects_yuan_per_village_year", f"{G}.project_max_yuan",
+              f"{G}.project_labour_share", f"{G}.project_margin_share"),
+    ),
+    Mechanism(
+        "government.reward_fund",
+        "v1",
+        "public money",
+        "the prefecture's reward fund for cooperatives with operating income >= 300,000 yuan that grew >= 10 %",
+        "the state pays it",
+        {f"{G}.reward_fund": False},
+        keys=(f"{G}.start_year", f"{G}.reward_fund_yuan_per_year", f"{G}.reward_min_income_yuan",
+              f"{G}.reward_min_growth"),
     ),
     # -- 2.0: the township federation ----------------------------------------------------
     Mechanism(
@@ -263,32 +283,16 @@ MECHANISMS: tuple[Mechanism, ...] = (
         keys=(f"{P}.credit_rate_annual", f"{P}.credit_limit_multiplier"),
     ),
     Mechanism(
-        "platform.projects",
-        "v3",
-        "public money",
-        "public projects contracted to cooperatives: wages and a margin",
-        "the state pays for the projects",
-        {f"{P}.projects": False},
-        keys=(f"{P}.projects_yuan_per_village_year", f"{P}.project_labour_share", f"{P}.project_margin_share"),
-    ),
-    Mechanism(
         "platform.labour_export",
         "v3",
         "market",
-        "labour export teams: better-paid city jobs, lost less often",
-        "the state pays a placement fee; the wage gain is an estimate without a source",
+        "village labour export teams take the outside contracts the platform brings (road upkeep, greening, "
+        "building, community services): local wages for members at home and a margin for the cooperative",
+        "the members' days (taken from their own farm and casual local work), materials and tools; the state "
+        "pays for the public part of the contracts, outside clients for the rest",
         {f"{P}.labour_export": False},
-        keys=(f"{P}.export_team_share", f"{P}.export_wage_uplift", f"{P}.export_return_factor"),
-        assumed=True,
-    ),
-    Mechanism(
-        "platform.reward_fund",
-        "v3",
-        "public money",
-        "the prefecture's reward fund for growing cooperatives",
-        "the state pays it",
-        {f"{P}.reward_fund": False},
-        keys=(f"{P}.reward_fund_yuan_per_year",),
+        keys=(f"{P}.export_contracts_yuan_per_village_year", f"{P}.export_public_share", f"{P}.export_labour_share",
+              f"{P}.export_margin_share"),
     ),
     Mechanism(
         "platform.office",

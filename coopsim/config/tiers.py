@@ -175,6 +175,30 @@ class FederationConfig:
 
 
 @dataclass(frozen=True)
+class GovernmentConfig:
+    """The county and prefecture governments' rules for every party-led cooperative, from their date (tier 1.0
+    and up): public projects built by cooperatives and the prefecture's reward fund. The booleans are the levers."""
+
+    start_year: int = spec(**YEAR)
+    start_month: int = spec(choices=MONTHS)
+    projects: bool = spec()
+    projects_yuan_per_village_year: float = spec(**YUAN)
+    project_max_yuan: float = spec(gt=0.0, max=4_000_000.0)
+    project_labour_share: float = spec(**SHARE)
+    project_margin_share: float = spec(**SHARE)
+    reward_fund: bool = spec()
+    reward_fund_yuan_per_year: float = spec(**YUAN)
+    reward_fund_villages: int = spec(min=1, max=1_000_000)
+    reward_min_income_yuan: float = spec(**YUAN)
+    reward_min_growth: float = spec(min=-1.0, max=100.0)
+
+    def check(self, path: str) -> None:
+        if self.project_labour_share + self.project_margin_share > 1.0:
+            fail(f"{path}.project_margin_share", self.project_margin_share,
+                 f"project_labour_share + project_margin_share must be <= 1 (labour is {self.project_labour_share})")
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     """A county state-owned platform company (tier 3.0). The booleans are the levers."""
 
@@ -191,35 +215,25 @@ class PlatformConfig:
     credit: bool = spec()
     credit_rate_annual: float = spec(min=0.0, max=1.0)
     credit_limit_multiplier: float = spec(min=1.0, max=1000.0)
-    projects: bool = spec()
-    projects_yuan_per_village_year: float = spec(**YUAN)
-    project_max_yuan: float = spec(gt=0.0, max=4_000_000.0)
-    project_labour_share: float = spec(**SHARE)
-    project_margin_share: float = spec(**SHARE)
     labour_export: bool = spec()
-    export_team_share: float = spec(**SHARE)
-    export_wage_uplift: float = spec(min=0.0, max=2.0)
-    export_return_factor: float = spec(min=0.0, max=1.0)
-    placement_fee_yuan: float = spec(**YUAN)
-    reward_fund: bool = spec()
-    reward_fund_yuan_per_year: float = spec(**YUAN)
-    reward_fund_villages: int = spec(min=1, max=1_000_000)
-    reward_min_income_yuan: float = spec(**YUAN)
-    reward_min_growth: float = spec(min=-1.0, max=100.0)
+    export_contracts_yuan_per_village_year: float = spec(**YUAN)
+    export_public_share: float = spec(**SHARE)
+    export_labour_share: float = spec(**SHARE)
+    export_margin_share: float = spec(**SHARE)
     overhead_yuan_per_year: float = spec(**YUAN)
 
     def check(self, path: str) -> None:
-        if self.project_labour_share + self.project_margin_share > 1.0:
-            fail(f"{path}.project_margin_share", self.project_margin_share,
-                 f"project_labour_share + project_margin_share must be <= 1 (labour is {self.project_labour_share})")
+        if self.export_labour_share + self.export_margin_share > 1.0:
+            fail(f"{path}.export_margin_share", self.export_margin_share,
+                 f"export_labour_share + export_margin_share must be <= 1 (labour is {self.export_labour_share})")
 
 
 #: Which optional blocks each tier has (each block is a field of :class:`TierConfig`).
 TIER_BLOCKS = {
     "none": (),
-    "v1": ("cooperative",),
-    "v2": ("cooperative", "federation"),
-    "v3": ("cooperative", "federation", "platform"),
+    "v1": ("cooperative", "government"),
+    "v2": ("cooperative", "government", "federation"),
+    "v3": ("cooperative", "government", "federation", "platform"),
 }
 
 
@@ -230,6 +244,7 @@ class TierConfig:
     name: str = spec(choices=tuple(TIER_BLOCKS))
     cadre_pay: CadrePayConfig = spec()
     cooperative: CooperativeConfig | None = None
+    government: GovernmentConfig | None = None
     federation: FederationConfig | None = None
     platform: PlatformConfig | None = None
 

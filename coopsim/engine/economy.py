@@ -74,8 +74,7 @@ class Economy:
         self.ledger = self._open_ledger(savings)
         self.coops, self.partners = institutions.build(cfg, self.world, self.market, self.ledger)
         conditions = city_conditions(cfg.shocks, cfg.labour.destination_names, cfg.start_year, cfg.months)
-        self.labour_market = LabourMarket(cfg.labour, self.world, conditions,
-                                          sum((p.export_wage_uplift for p in self.partners), 0.0))
+        self.labour_market = LabourMarket(cfg.labour, self.world, conditions)
         self.labour_market.initial_destinations(self.hh, self.streams["migration"])
         self.mix = np.zeros(len(self.market.names))  # the own farms' crop mix
         for name, share in cfg.households.own_farm_mix.items():

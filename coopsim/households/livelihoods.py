@@ -147,21 +147,9 @@ class Livelihoods:
 
     # -- the household steps ------------------------------------------------------
     def migrate(self, t: int, rows: slice) -> None:
-        """Each worker stays, leaves for a city or comes home (see :mod:`coopsim.markets.labour`);
-        a partner's labour export teams place some of those who leave."""
-        county = self.county[rows]
-        organiser, teams = None, None
-        for partner in self.partners:
-            offered = partner.export_teams(county)
-            if offered is not None:
-                organiser, teams = partner, offered
-        moved, placed = self.labour.step(
-            t, self.hh, rows, self.local_income[rows], self.reference_ratio, teams,
-            organiser.export_team_share if organiser is not None else 0.0,
-            organiser.export_return_factor if organiser is not None else 1.0)
+        """Each worker stays, leaves for a city or comes home (see :mod:`coopsim.markets.labour`)."""
+        moved = self.labour.step(t, self.hh, rows, self.local_income[rows], self.reference_ratio)
         self.remit_stale[moved] = True
-        if organiser is not None:
-            organiser.placed(self.county[moved], placed)
 
     def join(self, t: int, rows: slice) -> None:
         """Households in villages with a cooperative join under peer influence."""

@@ -57,9 +57,6 @@ class Households:
     worker_destination, worker_sector
         (n, MAX_WORKERS) int8: where each worker away works (index into the
         sorted destination names, and into ``SECTORS``); -1 when not away.
-    organised
-        (n, MAX_WORKERS) bool: the worker went to the city with a labour
-        export team (tier 3.0).
     coop_member, land_in_coop_mu, share_value_fen
         Cooperative membership, land put in, value of the shares held.
     income_month, income_year
@@ -88,7 +85,6 @@ class Households:
     dependants: np.ndarray = field(init=False)
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
-    organised: np.ndarray = field(init=False)
     worker_destination: np.ndarray = field(init=False)
     worker_sector: np.ndarray = field(init=False)
     home_workers: np.ndarray = field(init=False)
@@ -98,7 +94,6 @@ class Households:
     def __post_init__(self) -> None:
         n = len(self.village)
         self.dependants = self.members > self.working_age
-        self.organised = np.zeros((n, MAX_WORKERS), dtype=bool)
         self.worker_destination = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.coop_member = np.zeros(n, dtype=bool)

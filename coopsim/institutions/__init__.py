@@ -1,5 +1,6 @@
 """Institutions of the tiers: village cooperatives (1.0) and the partners above
-them — township federations (2.0), county platforms (3.0).
+them — the governments' rules for every cooperative (public projects, the reward
+fund; 1.0 and up), township federations (2.0), county platforms (3.0).
 
 - :mod:`~coopsim.institutions.base`: the protocol (accounts at a level; the
   hooks through which a partner takes part in the cooperatives' month and year);
@@ -18,13 +19,15 @@ from coopsim.config import RunConfig
 from coopsim.institutions.base import Institution, Level, Partner
 from coopsim.institutions.cooperative import VillageCooperatives
 from coopsim.institutions.federation import TownshipFederations
+from coopsim.institutions.government import CountyGovernments
 from coopsim.institutions.platform import CountyPlatforms
 from coopsim.markets.commodities import Market
 from coopsim.money import Ledger
 from coopsim.world import World
 
 #: Every kind of partner, by its config block, in the order the cooperatives' operations consult them.
-PARTNERS: dict[str, type[Partner]] = {"federation": TownshipFederations, "platform": CountyPlatforms}
+PARTNERS: dict[str, type[Partner]] = {"government": CountyGovernments, "federation": TownshipFederations,
+                                      "platform": CountyPlatforms}
 
 #: The ledger blocks of every institution, with their level (the cooperatives' and the village collectives' first).
 BLOCKS: dict[str, str] = {VillageCooperatives.block: "village", "collective": "village",
@@ -45,5 +48,5 @@ def build(cfg: RunConfig, world: World, market: Market, ledger: Ledger) -> tuple
     return coops, tuple(partners)
 
 
-__all__ = ["BLOCKS", "PARTNERS", "CountyPlatforms", "Institution", "Level", "Partner", "TownshipFederations",
+__all__ = ["BLOCKS", "PARTNERS", "CountyGovernments", "CountyPlatforms", "Institution", "Level", "Partner", "TownshipFederations",
            "VillageCooperatives", "build"]

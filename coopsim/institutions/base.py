@@ -141,14 +141,20 @@ class WorkTerms:
     """The month's work of each cooperative beyond its own crop, and its yield.
 
     ``project_yuan``: public-project money it carries out this month (paid by
-    the state), of which ``project_labour_yuan`` goes to members as wages and
-    ``project_materials_yuan`` to materials; ``yield_uplift``: on its output.
+    the state); ``contract_yuan``: outside contracts its labour export team
+    carries out this month (road upkeep, greening, building, community
+    services), of which ``contract_public_yuan`` is paid by the state and the
+    rest by outside clients. Of all this work, ``project_labour_yuan`` goes to
+    members as wages and ``project_materials_yuan`` to materials; the rest is
+    the cooperative's margin. ``yield_uplift``: on its output.
     """
 
     project_yuan: np.ndarray
     project_labour_yuan: np.ndarray
     project_materials_yuan: np.ndarray
     yield_uplift: float | np.ndarray
+    contract_yuan: np.ndarray | float = 0.0
+    contract_public_yuan: np.ndarray | float = 0.0
 
 
 @dataclass
@@ -228,12 +234,6 @@ class Partner(Institution):
         The run month in which it starts (clipped to the run start).
     """
 
-    #: The extra city wage of a worker it places with a labour export team (a share).
-    export_wage_uplift: float = 0.0
-    #: The share of departures that go with its teams, and how often team members lose city jobs (a factor).
-    export_team_share: float = 0.0
-    export_return_factor: float = 1.0
-
     def __init__(self, cfg: object, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
         super().__init__(world, market, ledger)
         self.cfg, self.start_month = cfg, start_month
@@ -251,7 +251,7 @@ class Partner(Institution):
 
     # -- the cooperatives produce and sell (phase ``production``) --------------
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """Add work (public projects) or raise yields (technology)."""
+        """Add work (public projects, outside contracts for labour export teams) or raise yields (technology)."""
 
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:
@@ -300,13 +300,6 @@ class Partner(Institution):
         return PartnerYear()
 
     # -- the households' month -----------------------------------------------
-    def export_teams(self, county: np.ndarray) -> np.ndarray | None:
-        """Whether a labour export team works for each household (by its county), if it runs teams."""
-        return None
-
-    def placed(self, county: np.ndarray, placements: np.ndarray) -> None:
-        """Workers its teams placed this month (``placements`` per household of ``county``)."""
-
     def pay_workers_at_home(self, rows: slice, home_workers: np.ndarray, county: np.ndarray) -> np.ndarray | None:
         """Pay wages to the workers at home of household ``rows`` (fen per household), if it employs them."""
         return None

@@ -37,6 +37,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     revenue = sell_output(t, quantity_ref, coops, hh)
     public = to_fen(work.project_yuan)
     coops.ledger.pay_block("state", "cooperative", public, "public_projects")
+    revenue = revenue + outside_contracts(coops, work)
     terms = cost_terms(coops)
     costs = month_costs(t, coops, land, fill, revenue, work, terms)
     wages = to_fen(days * cfg.day_wage_yuan)
@@ -49,6 +50,16 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     coops.month_wage_days = village_days
     coops.household_pay = pay
     return pay
+
+
+def outside_contracts(coops: VillageCooperatives, work: WorkTerms) -> np.ndarray:
+    """What the labour export teams' outside contracts pay the cooperatives this month (fen per village):
+    the public part (road upkeep, greening) by the state, the rest by outside clients."""
+    total = to_fen(np.broadcast_to(work.contract_yuan, coops.founded.shape))
+    public = np.minimum(to_fen(np.broadcast_to(work.contract_public_yuan, coops.founded.shape)), total)
+    coops.ledger.pay_block("state", "cooperative", public, "export_contracts_public")
+    coops.ledger.pay_block("market", "cooperative", total - public, "export_contracts")
+    return total
 
 
 def work_terms(t: int, coops: VillageCooperatives) -> WorkTerms:

@@ -2,8 +2,9 @@
 
 One account per county. The platform allies the rural collective economy with the
 county's state economy: order contracts with floor prices ("double binding"),
-processing and a county brand, cheaper credit, public projects contracted to
-cooperatives, labour export teams and the prefecture's reward fund. Every
+processing and a county brand, cheaper credit, and outside contracts for the
+villages' labour export teams. (Public projects and the prefecture's reward
+fund apply to every cooperative: :mod:`coopsim.institutions.government`.) Every
 public yuan is a ledger flow from the ``state`` account, and the platform's
 losses are covered by the state, so the fiscal cost is in the results.
 
@@ -14,7 +15,6 @@ and reaches the cooperatives and the households through the hooks of
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,12 +25,11 @@ from coopsim.institutions.base import (
     Cooperatives,
     CostTerms,
     Partner,
-    PartnerYear,
     Sale,
     SalesTerms,
     WorkTerms,
 )
-from coopsim.money import Ledger, allocate, to_fen
+from coopsim.money import Ledger, to_fen
 from coopsim.world import World
 
 if TYPE_CHECKING:
@@ -53,18 +52,6 @@ def floor_payout_yuan(quantity_ref_yuan: np.ndarray, realised_index: np.ndarray,
     return np.asarray(quantity_ref_yuan) * np.maximum(np.asarray(floor_index) - np.asarray(realised_index), 0.0)
 
 
-def project_sizes_yuan(budget_yuan: float, max_yuan: float) -> np.ndarray:
-    """Split a county's yearly project budget into equal projects under the size cap.
-
-    >>> project_sizes_yuan(5_000_000, 2_000_000).tolist()
-    [1666666.6666666667, 1666666.6666666667, 1666666.6666666667]
-    """
-    if budget_yuan <= 0:
-        return np.zeros(0)
-    n = int(np.ceil(budget_yuan / max_yuan))
-    return np.full(n, budget_yuan / n)
-
-
 class CountyPlatforms(Partner):
     """The county platforms of a region, one account per county."""
 
@@ -83,31 +70,20 @@ class CountyPlatforms(Partner):
         self.bought_fen = np.zeros(world.n_villages, dtype=np.int64)
         #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
         self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
-        self.project_month_yuan = np.zeros(world.n_villages)
         #: Each commodity's price, relative to its reference, that this year's order contracts are written
         #: against: the mean of the twelve months before (set each January and at the start).
         self.contract_index = np.ones(len(market.names))
-        self.placements = 0
-        self.export_wage_uplift = cfg.export_wage_uplift
-        self.export_team_share = cfg.export_team_share
-        self.export_return_factor = cfg.export_return_factor
-        self._lock = threading.Lock()  # placements counted from households stepped on several threads
 
     def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
         """Villages reached by platform mechanism ``name`` (a boolean lever)."""
         return founded & self.active[self.village_county] & bool(getattr(self.cfg, name))
 
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
-        """Start in every county on its date; each January, let the year's projects
-        (one uniform per village from ``rng``, drawn every January)."""
+        """Start in every county on its date; each January, write the year's order contracts."""
         if t == self.start_month:
             self.start()
         if self.active.any() and (t == self.start_month or t % 12 == 0):
             self.write_contracts(t)
-        if t % 12 == 0:
-            u = rng.random(self.world.n_villages)
-            if self.active.any():
-                self.plan_projects(founded, u)
 
     def start(self) -> None:
         self.active[:] = True
@@ -117,38 +93,17 @@ class CountyPlatforms(Partner):
         (so the floor follows the prices farmers actually see, trend and all)."""
         self.contract_index = self.market.price_index[max(t - 12, 0): max(t, 1)].mean(axis=0)
 
-    # -- public projects --------------------------------------------------------
-    def plan_projects(self, founded: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """January: contract this year's projects to founded cooperatives.
-
-        Each county's budget (``projects_yuan_per_village_year`` x its
-        villages) is split into equal projects under ``project_max_yuan``,
-        each given to a founded cooperative of the county picked with one
-        uniform of ``u`` (one per village, from the ``institutions`` stream).
-        Sets and returns the monthly project money per village.
-        """
-        self.project_month_yuan = np.zeros(self.world.n_villages)
-        if not self.cfg.projects:
-            return self.project_month_yuan
-        for c in np.flatnonzero(self.active):
-            villages = np.flatnonzero((self.village_county == c) & founded)
-            if villages.size == 0:
-                continue
-            budget = self.cfg.projects_yuan_per_village_year * int((self.village_county == c).sum())
-            sizes = project_sizes_yuan(budget, self.cfg.project_max_yuan)
-            draws = np.resize(u[self.village_county == c], len(sizes))
-            picks = villages[np.minimum((draws * villages.size).astype(int), villages.size - 1)]
-            np.add.at(self.project_month_yuan, picks, sizes / 12.0)
-        return self.project_month_yuan
-
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """The month's share of the year's projects: wages to members, materials, a margin kept."""
+        """The outside contracts the platform brings each village's labour export team: wages to members at
+        home, materials, a margin kept."""
         cfg = self.cfg
-        project = self.project_month_yuan * founded
-        terms.project_yuan = terms.project_yuan + project
-        terms.project_labour_yuan = terms.project_labour_yuan + project * cfg.project_labour_share
-        terms.project_materials_yuan = terms.project_materials_yuan + project * (
-            1 - cfg.project_labour_share - cfg.project_margin_share)
+        contract = np.where(self.lever("labour_export", founded), cfg.export_contracts_yuan_per_village_year / 12.0,
+                            0.0)
+        terms.contract_yuan = terms.contract_yuan + contract
+        terms.contract_public_yuan = terms.contract_public_yuan + contract * cfg.export_public_share
+        terms.project_labour_yuan = terms.project_labour_yuan + contract * cfg.export_labour_share
+        terms.project_materials_yuan = terms.project_materials_yuan + contract * (
+            1 - cfg.export_labour_share - cfg.export_margin_share)
 
     # -- order contracts: brand, processing, floor prices ---------------------------
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
@@ -219,42 +174,7 @@ class CountyPlatforms(Partner):
     def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
         self.ledger.pay("state", "bank", int(self.subsidy_fen.sum()), "credit_interest_subsidy")
 
-    # -- labour export teams ----------------------------------------------------------
-    def export_teams(self, county: np.ndarray) -> np.ndarray | None:
-        """Teams work in every county where the platform is active."""
-        return self.active[county] if self.cfg.labour_export else None
-
-    def placed(self, county: np.ndarray, placements: np.ndarray) -> None:
-        """The state pays a fee per placement."""
-        fee = int(to_fen(self.cfg.placement_fee_yuan))
-        per_county = np.bincount(county, weights=placements.sum(axis=1), minlength=self.world.n_counties)
-        self.ledger.pay_block("state", "platform", per_county.astype(np.int64) * fee, "labour_export_placement_fees")
-        with self._lock:
-            self.placements += int(placements.sum())
-
     # -- the year's end and the platform's losses -----------------------------------
-    def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
-        reward = self.rewards(accounts["coop_revenue_fen"], coops.revenue_last_fen, coops.founded)
-        return PartnerYear(None, {"coop_reward_fen": reward})
-
-    def rewards(self, revenue_fen: np.ndarray, last_revenue_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
-        """The prefecture's reward fund, shared equally by qualifying cooperatives.
-
-        A cooperative qualifies with operating income >= ``reward_min_income_yuan``
-        that grew by >= ``reward_min_growth``. The region's share of the fund
-        is ``reward_fund_yuan_per_year`` x its villages / ``reward_fund_villages``.
-        """
-        cfg = self.cfg
-        reached = self.lever("reward_fund", founded)
-        growth = np.divide(revenue_fen, last_revenue_fen, out=np.zeros(len(revenue_fen)), where=last_revenue_fen > 0)
-        ok = reached & (revenue_fen >= to_fen(cfg.reward_min_income_yuan)) & (growth >= 1 + cfg.reward_min_growth)
-        reward = np.zeros(len(revenue_fen), dtype=np.int64)
-        if ok.any():
-            fund = int(to_fen(cfg.reward_fund_yuan_per_year * self.world.n_villages / cfg.reward_fund_villages))
-            reward[ok] = allocate(fund, np.ones(int(ok.sum())))
-        self.ledger.pay_block("state", "cooperative", reward, "reward_fund")
-        return reward
-
     def running_costs(self, t: int) -> None:
         self.run_costs()
 

@@ -5,7 +5,7 @@ Each working-age adult's slot holds a status (home, away, home for the
 festival), and for those away a destination and a sector. Every month two
 uniforms are drawn per slot whatever the state, so tiers and scenarios share
 them: ``u`` (``migration`` stream) decides moves (leave, return, festival,
-job found, team placement) and ``v`` (``destinations`` stream) decides where
+job found) and ``v`` (``destinations`` stream) decides where
 (destination and sector).
 """
 
@@ -43,11 +43,8 @@ class LabourMarket:
     villages or one household: the result is the same).
     """
 
-    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions,
-                 team_wage_uplift: float = 0.0) -> None:
+    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions) -> None:
         self.cfg, self.world, self.conditions = cfg, world, conditions
-        #: Extra wage of a worker placed by a labour export team (tier 3.0; 0 otherwise).
-        self.team_wage_uplift = team_wage_uplift
         self.names = cfg.destination_names
         dests = [cfg.destinations[n] for n in self.names]
         self.wage_multiplier = np.array([d.wage_multiplier for d in dests])
@@ -78,10 +75,7 @@ class LabourMarket:
         d = np.maximum(hh.worker_destination[rows], 0)
         s = np.maximum(hh.worker_sector[rows], 0)
         factor = (self.wage_multiplier[:, None] * self.conditions.wage_factor[t]).ravel().take(d * self.n_sectors + s)
-        wage = self.base_wage(t) * hh.productivity[rows, None] * factor
-        if self.team_wage_uplift:
-            wage = wage * (1.0 + self.team_wage_uplift * hh.organised[rows])
-        return wage
+        return self.base_wage(t) * hh.productivity[rows, None] * factor
 
     def remittances_yuan(self, t: int, hh: Households, rows: Rows = ALL) -> np.ndarray:
         """What each household's migrants send home this month."""
@@ -131,15 +125,14 @@ class LabourMarket:
         self.village_ties = 0.5 * (share + self.world.neighbour_mean(share))
         self.month_moves[:] = 0
 
-    def step(self, t: int, hh: Households, rows: slice, local_income: np.ndarray, reference_ratio: float,
-             teams: np.ndarray | None, team_share: float, return_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, t: int, hh: Households, rows: slice, local_income: np.ndarray,
+             reference_ratio: float) -> np.ndarray:
         """One month of moves for the workers of ``rows``.
 
-        ``local_income`` is the rows' local earnings per worker; ``teams``
-        whether each row's county has a labour export team. Only households
-        where some worker could move this month are worked through (the
-        others are left as they are, which is what the rules would do).
-        Returns those households' row indices and their team placements (k, W).
+        ``local_income`` is the rows' local earnings per worker. Only
+        households where some worker could move this month are worked through
+        (the others are left as they are, which is what the rules would do).
+        Returns those households' row indices.
         """
         cfg, cond = self.cfg, self.conditions
         city = self.base_wage(t) * hh.productivity[rows] * float(cond.wage_factor[t].mean())
@@ -147,35 +140,32 @@ class LabourMarket:
                                     reference_ratio)
         p_leave = np.where(hh.dependants[rows], p_leave * cfg.family_factor, p_leave)
         carer = hh.needs_carer[rows]
-        may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave, return_factor)
+        may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave)
         sub: slice | np.ndarray = np.flatnonzero(may_move)
         idx = sub + rows.start
         if not idx.size:
-            return idx, np.zeros((0, hh.worker_status.shape[1]), dtype=bool)
+            return idx
         sel: slice | np.ndarray = idx
         if idx.size > DENSE_SHARE * may_move.size:  # most households move (festival months): take them all
             sub, sel, idx = slice(None), rows, np.arange(rows.start, rows.stop)
         u, v, before = self.u[sel].astype(np.float64), self.v[sel].astype(np.float64), hh.worker_status[sel]
         p_leave, carer = p_leave[sub], carer[sub]
         dest, sector, find = self._destinations(t, hh, idx, before, u, v, p_leave)
-        team = np.zeros(before.shape, dtype=bool) if teams is None else np.repeat(teams[sub][:, None], before.shape[1], 1)
-        # A team always finds its members a job; others leave only if they find one.
-        p_slot = p_leave[:, None] * np.where(team, 1.0, find)
-        p_return = self._return_probability(t, hh, sel, return_factor)
+        p_slot = p_leave[:, None] * find  # a worker leaves only if he finds a job
+        p_return = self._return_probability(t, hh, sel)
         moves = migration_step(before, u, t % 12 + 1, p_slot, p_return, cfg.festival_home_probability,
                                cfg.festival_stay_probability, bool(cond.travel_stop[t]))
         status = _keep_a_carer(before, moves.status, carer)
         left = (before == HOME) & (status == AWAY)
         came_back = (before == AWAY) & (status == HOME)
-        placed = left & team & (u < p_slot * team_share)
         away_change = self._away_change(hh, sel, before, status, dest)
-        self._apply(hh, sel, idx, before, status, left, placed, dest, sector)
+        self._apply(hh, sel, idx, before, status, left, dest, sector)
         with self._lock:  # blocks of households may step on several threads
             self.job_losses += int((came_back & (u >= cfg.return_probability)).sum())
             self.departures += np.bincount(dest[left].astype(np.int64), minlength=len(self.names))
             self.village_away += away_change
             self.month_moves += (int(left.sum()), moves.returned, moves.festival_home, moves.festival_back)
-        return idx, placed
+        return idx
 
     def _destinations(self, t: int, hh: Households, idx: np.ndarray, before: np.ndarray, u: np.ndarray,
                       v: np.ndarray, p_leave: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,19 +185,17 @@ class LabourMarket:
 
     @staticmethod
     def _apply(hh: Households, sel: Rows, idx: np.ndarray, before: np.ndarray, status: np.ndarray,
-               left: np.ndarray, placed: np.ndarray, dest: np.ndarray, sector: np.ndarray) -> None:
+               left: np.ndarray, dest: np.ndarray, sector: np.ndarray) -> None:
         """Write the moves of the households ``sel`` (rows ``idx``) into their columns."""
         at_home = status == HOME
         r, c = np.nonzero(left)
         hh.worker_destination[idx[r], c], hh.worker_sector[idx[r], c] = dest[r, c], sector[r, c]
         r, c = np.nonzero(at_home & (before != HOME))
         hh.worker_destination[idx[r], c] = hh.worker_sector[idx[r], c] = -1
-        hh.organised[sel] = (hh.organised[sel] | placed) & ~at_home
         hh.worker_status[sel] = status
         hh.count_workers(sel)
 
-    def _may_move(self, t: int, status: np.ndarray, u: np.ndarray, p_leave: np.ndarray,
-                  return_factor: float) -> np.ndarray:
+    def _may_move(self, t: int, status: np.ndarray, u: np.ndarray, p_leave: np.ndarray) -> np.ndarray:
         """Households with a worker who could move this month (a superset of those who will).
 
         Chances are compared in double precision (``np.float64``), as in the rules themselves.
@@ -217,20 +205,17 @@ class LabourMarket:
         if month == FESTIVAL_MONTH and not stop:
             slots |= (status == AWAY) & (u < np.float64(cfg.festival_home_probability))
         if month >= AFTER_FESTIVAL_MONTH:
-            p_return = np.float64(cfg.return_probability * max(return_factor, 1.0)
-                                  + float(self.conditions.job_loss[t].max()))
+            p_return = np.float64(cfg.return_probability + float(self.conditions.job_loss[t].max()))
             slots |= (status == AWAY) & (u < p_return)
             if not stop:
                 slots |= ((status == HOME) & (u < p_leave[:, None])) | (status == FESTIVAL)
         return any_slot(slots)
 
-    def _return_probability(self, t: int, hh: Households, rows: Rows, return_factor: float) -> float | np.ndarray:
-        """Chance that each slot's worker comes home: the base rate (changed for
-        team members) plus the job loss of its destination and sector."""
+    def _return_probability(self, t: int, hh: Households, rows: Rows) -> float | np.ndarray:
+        """Chance that each slot's worker comes home: the base rate plus the job loss of its destination
+        and sector."""
         cfg, loss = self.cfg, self.conditions.job_loss[t]
         p: float | np.ndarray = cfg.return_probability
-        if return_factor != 1.0:
-            p = cfg.return_probability * np.where(hh.organised[rows], return_factor, 1.0)
         if loss.any():
             d, s = np.maximum(hh.worker_destination[rows], 0), np.maximum(hh.worker_sector[rows], 0)
             p = p + loss[d, s]
