@@ -59,8 +59,8 @@ def test_a_tier_without_its_mechanisms_is_the_tier_below_to_the_fen(tier: str, a
     for seed in (3, 4):
         inc_a, out_a = incomes_and_outside_flows(f"tier={tier}", f"ablate={ablate}", f"seed={seed}")
         inc_b, out_b = incomes_and_outside_flows(f"tier={equals}", f"seed={seed}")
-        pd.testing.assert_frame_equal(inc_a, inc_b)
-        pd.testing.assert_series_equal(out_a, out_b)
+        pd.testing.assert_frame_equal(inc_a, inc_b, check_exact=True)  # exactly: not within a tolerance
+        pd.testing.assert_series_equal(out_a, out_b, check_exact=True)
         assert (inc_a.filter(like="income_yuan").to_numpy() > 0).any()  # a real comparison, not two empty runs
 
 
