@@ -8,7 +8,7 @@ to the tier below) leave exactly the tier below: the households' incomes and
 every money flow with the outside (the state, markets, cities, banks) are
 the same to the fen on the same seed (``tests/test_mechanisms.py``). So every
 difference between tiers is one of these, and can be measured one by one
-(:mod:`coopsim.studies.decomposition`).
+(:mod:`coopsim.analysis.decomposition`).
 
 ``assumed`` marks a mechanism whose gain is a parameter with no modelled
 cost of its own (a yield multiplier, a better selling margin, a capacity

@@ -1,8 +1,8 @@
-"""Validated configuration of the tiers: cooperatives, federations, platforms.
+"""Validated configuration of the tiers: cooperatives, the governments' rules, federations, platforms.
 
-Each mechanism of tiers 2.0 and 3.0 is a named boolean lever, so that a config
-can switch it off (``tier.federation.marketing=false``) and researchers can ask
-which part of a tier matters. A block that does not apply to the chosen tier
+The boolean switches of the blocks (``tier.federation.marketing=false``) are
+levers; every mechanism of a tier, with what it gives, what it costs and its
+off values, is named in :mod:`coopsim.config.mechanisms` (``ablate=``). A block that does not apply to the chosen tier
 is an error, not silently ignored.
 """
 

@@ -42,15 +42,15 @@ class Phase(NamedTuple):
 MONTH = (
     Phase(0, "markets", "economy", "month", "markets",
           "planted area per township and crop → local farm-gate price factor"),
-    Phase(5, "institutions", "economy", "month", "institutions (v2, v3)",
-          "the partners open their month: federations and platforms start on their dates; each January the "
-          "federation agrees the season's purchase prices and the platform lets the year's projects"),
+    Phase(5, "institutions", "economy", "month", "institutions (v1 and up)",
+          "the partners open their month: the governments' rules, federations and platforms start on their "
+          "dates; each January the county government lets the year's projects (from 2018), the federation agrees "
+          "the season's purchase prices and the platform writes its order contracts"),
     Phase(9, "open_labour_market", "economy", "month", "labour market opens",
           "the month's two uniforms per worker slot; each village's migrant ties (share of its migrants per "
           "destination, averaged with its neighbours'); this month's farm-gate values and cadre pay rates"),
     Phase(10, "migrate", "households", "month", "*households: migrate*",
-          "each worker stays, leaves for a destination city or returns (job loss); Spring Festival; carer rule; "
-          "labour export teams"),
+          "each worker stays, leaves for a destination city or returns (job loss); Spring Festival; carer rule"),
     Phase(20, "found", "economy", "founded", "founding (v1)",
           "each village's cooperative is founded in its own SimPy event"),
     Phase(25, "open_membership", "economy", "month", "membership opens (v1)",

@@ -93,7 +93,7 @@ class Economy:
         self._start_processes()
 
     def partner(self, block: str) -> Partner:
-        """The tier's partner whose ledger block is ``block`` (``federation``, ``platform``)."""
+        """The tier's partner whose ledger block is ``block`` (``government``, ``federation``, ``platform``)."""
         for p in self.partners:
             if p.block == block:
                 return p

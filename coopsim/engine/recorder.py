@@ -205,7 +205,7 @@ class Recorder:
         }
 
     def _migrant_wage_yuan(self, t: int) -> float:
-        """Mean monthly city wage of the workers away in month ``t`` (destination, sector, skill, team)."""
+        """Mean monthly city wage of the workers away in month ``t`` (destination, sector, skill)."""
         away = self.hh.worker_status == AWAY
         if not away.any():
             return float("nan")

@@ -15,7 +15,7 @@ phases are the calendar's (:mod:`coopsim.engine.calendar`).
 The rules are given the parts of the economy they use — the region, the
 households, the markets, the ledger, the cooperatives and their partners —
 and read only what those publish; the partners take part through their hooks
-(labour export teams, wages for workers at home).
+(processing wages for workers at home).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ fund; 1.0 and up), township federations (2.0), county platforms (3.0).
 - :mod:`~coopsim.institutions.cooperative`: the village cooperatives;
 - :mod:`~coopsim.institutions.operations`: their month (hire, produce, sell, pay);
 - :mod:`~coopsim.institutions.year_end`: their year's close;
-- :mod:`~coopsim.institutions.federation`, :mod:`~coopsim.institutions.platform`: the partners.
+- :mod:`~coopsim.institutions.government`, :mod:`~coopsim.institutions.federation`,
+  :mod:`~coopsim.institutions.platform`: the partners.
 
 A new kind of partner is one module (a :class:`~coopsim.institutions.base.Partner`),
 its config block (:mod:`coopsim.config.tiers`) and one line in :data:`PARTNERS`.

@@ -2,8 +2,9 @@
 takes part in their month and their year.
 
 The village cooperatives (tier 1.0) do the work: they hire, produce, sell,
-pay and distribute. An institution above them — a township federation (2.0),
-a county platform (3.0), or any later one — acts only through the hooks of
+pay and distribute. An institution above them — the county governments'
+rules for every cooperative (1.0 and up), a township federation (2.0), a
+county platform (3.0), or any later one — acts only through the hooks of
 :class:`Partner`: it adds its *terms* to what the cooperatives plan, produce,
 sell and pay (services, channels, prices, fees, credit), settles the money of
 its own mechanisms, and keeps its own accounts. Every hook is neutral by
@@ -93,7 +94,7 @@ class Cooperatives(Accounts, Protocol):
     def fund_debt_fen(self) -> np.ndarray: ...  # to a partner's pooled fund
 
     @property
-    def revenue_last_fen(self) -> np.ndarray: ...  # last year's operating income
+    def revenue_last_fen(self) -> np.ndarray: ...  # last year's revenue
 
     @property
     def collective_income_last_fen(self) -> np.ndarray: ...  # the village collective's, last year
