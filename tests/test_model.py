@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.engine.economy import Economy
+from coopsim.engine.economy import TICKS, Economy
 from coopsim.households import INCOME_SOURCES
 from coopsim.rules.shares import ShareRegister, share_rules_hold
 from coopsim.run import simulate
@@ -108,3 +108,40 @@ def test_a_subset_of_industries_runs() -> None:
                                  "tier.cooperative.industries=[potatoes,vegetables,pigs,beef_cattle]"))
     grown = set(tables["village_year"]["coop_industry"]) - {""}
     assert grown and grown <= {"potatoes", "vegetables", "pigs", "beef_cattle"}
+
+
+def test_the_law_returns_sixty_percent_of_the_distributable_surplus_by_transactions() -> None:
+    """distribution.rule=law: reserve, then transaction_share of the rest to member households in proportion to
+    the wages and rent they were paid this year, the rest by shares; no guaranteed dividend, no managers' share."""
+    from coopsim.config import ConfigError
+    from coopsim.institutions.year_end import _shares_out_by_law
+
+    law = ("tier.cooperative.distribution.rule=law",)
+    with pytest.raises(ConfigError, match="transaction_share' = 0.5: the cooperative law returns at least 60%"):
+        run_config("region=tiny", "tier=v1", *law, "tier.cooperative.distribution.transaction_share=0.5")
+    eco = Economy(run_config("region=tiny", "tier=v1", "progress=never", "years=3", *law,
+                             "tier.cooperative.rollout.pilot_month=1", "tier.cooperative.rollout.pilot_share=1.0",
+                             "tier.cooperative.rollout.complete_year=2017", "tier.cooperative.rollout.complete_month=1"))
+    eco.env.run(until=11 * TICKS + 50)  # into December of the first year, before the year end
+    coops, hh = eco.coops, eco.hh
+    assert coops is not None and coops.founded.all()
+    coops.register_shares(hh)
+    members = np.flatnonzero(hh.coop_member & (hh.village == 0))
+    assert members.size >= 2
+    coops.trade_fen[:] = 0
+    coops.trade_fen[members[0]], coops.trade_fen[members[1]] = 3_000_00, 1_000_00  # 3 : 1
+    surplus = np.zeros(eco.world.n_villages, dtype=np.int64)
+    surplus[0] = 100_000_00
+    reserve_before = coops.reserve_fen[0]
+    refund, dividend, managers, collective, capable = _shares_out_by_law(coops, hh, surplus)
+    # 10 % reserve; of the 90,000 yuan left, 60 % (54,000) by transactions, 3 : 1; 36,000 by shares
+    assert coops.reserve_fen[0] - reserve_before == 10_000_00
+    assert refund[members[0]] == 40_500_00 and refund[members[1]] == 13_500_00 and refund.sum() == 54_000_00
+    assert dividend.sum() + collective[0] + capable[0] == 36_000_00
+    assert collective[0] >= 0.2 * 36_000_00 - 1  # the collective holds at least 20 % of the shares
+    assert managers.sum() == 0
+    # a whole run under the law balances, refunds by transactions, and pays no guaranteed dividend
+    tables = simulate(run_config("region=tiny", "tier=v1", "years=4", *law))
+    kinds = tables["flows"].groupby("kind")["amount_fen"].sum()
+    assert kinds.get("coop_patronage_refund", 0) > 0
+    assert kinds.get("coop_guaranteed_dividend", 0) == 0 and kinds.get("coop_manager_share", 0) == 0

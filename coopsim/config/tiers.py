@@ -95,20 +95,36 @@ class ShareholdingConfig:
             )
 
 
+#: The cooperative law's least share of distributable surplus returned by transactions.
+LAW_TRANSACTION_SHARE = 0.6
+
+
 @dataclass(frozen=True)
 class DistributionConfig:
-    """The annual split of a cooperative's surplus."""
+    """The annual split of a cooperative's surplus.
+
+    ``rule``: ``village`` (the villages' practice: reserve, guaranteed dividend, then
+    members / collective / managers) or ``law`` (the cooperative law: reserve, then at
+    least 60 % of the distributable surplus returned to member households by their
+    transactions with the cooperative, the rest by shares).
+    """
 
     accumulation_share: float = spec(**SHARE)
     guaranteed_dividend_yuan: float = spec(**YUAN)
     members_share: float = spec(**SHARE)
     collective_share: float = spec(**SHARE)
     managers_share: float = spec(**SHARE)
+    rule: str = spec(choices=("village", "law"))
+    transaction_share: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
         require_sum_one(f"{path}.members_share", self.members_share,
                         (self.members_share, self.collective_share, self.managers_share),
                         "members + collective + managers shares")
+        if self.rule == "law" and self.transaction_share < LAW_TRANSACTION_SHARE:
+            fail(f"{path}.transaction_share", self.transaction_share,
+                 f"the cooperative law returns at least {LAW_TRANSACTION_SHARE:.0%} of the distributable surplus "
+                 "by transactions: must be >= 0.6 with rule 'law'")
 
 
 @dataclass(frozen=True)

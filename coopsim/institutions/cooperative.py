@@ -72,6 +72,9 @@ class VillageCooperatives(Institution):
         self.dividends_fen = np.zeros(v, dtype=np.int64)
         #: Each household's monthly land rent from its cooperative (fen), set when it joins.
         self.rent_fen = np.zeros(world.n_households, dtype=np.int64)
+        #: Each household's transactions with its cooperative this year (fen): the wages and land rent it was
+        #: paid (what the cooperative law's 60 % rule returns surplus by).
+        self.trade_fen = np.zeros(world.n_households, dtype=np.int64)
         #: Counts changes of membership or founding; what depends on them is cached against it.
         self.membership_version = 0
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ import numpy as np
 from coopsim.households.state import Households
 from coopsim.institutions.cooperative import COSTS, INCOME, YTD, VillageCooperatives
 from coopsim.money import allocate, segment_sums, split_equally, to_fen
-from coopsim.rules.distribution import Distributions, split_surpluses
+from coopsim.rules.distribution import Distributions, allocate_rows, split_surpluses
 
 
 def close_year(coops: VillageCooperatives, hh: Households, t: int, rng: np.random.Generator, thin_fen: int,
@@ -61,8 +61,13 @@ def distribute(coops: VillageCooperatives, hh: Households) -> dict[str, np.ndarr
         if invested is not None:
             surpluses -= invested
             joint += invested
-    to_hh_guaranteed, to_hh_dividend, to_managers, to_collective, to_capable_persons = _shares_out(coops, hh, surpluses)
-    led.between_blocks("cooperative", "household", starts, to_hh_guaranteed, "coop_guaranteed_dividend")
+    law = coops.cfg.distribution.rule == "law"
+    # the first part: the guaranteed dividends (village practice) or the refund by transactions (the law)
+    to_hh_guaranteed, to_hh_dividend, to_managers, to_collective, to_capable_persons = (
+        _shares_out_by_law if law else _shares_out)(coops, hh, surpluses)
+    coops.trade_fen[:] = 0
+    led.between_blocks("cooperative", "household", starts, to_hh_guaranteed,
+                       "coop_patronage_refund" if law else "coop_guaranteed_dividend")
     led.between_blocks("cooperative", "household", starts, to_hh_dividend, "coop_dividend")
     led.between_blocks("cooperative", "household", starts, to_managers, "coop_manager_share")
     led.parallel("cooperative", "collective", to_collective, "coop_collective_share")
@@ -127,6 +132,36 @@ def _shares_out(coops: VillageCooperatives, hh: Households,
     to_hh_guaranteed = split_equally(split.guaranteed, in_coop, hh.village)
     to_managers = split_equally(split.managers, hh.cadre & founded[hh.village], hh.village)
     return to_hh_guaranteed, to_hh_dividend, to_managers, to_collective, to_capable_persons
+
+
+def _shares_out_by_law(coops: VillageCooperatives, hh: Households,
+                       surpluses: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cooperative law's split: ``accumulation_share`` of each surplus kept as reserve; of the rest
+    (the distributable surplus), ``transaction_share`` (>= 60 %) returned to member households in
+    proportion to their transactions with the cooperative this year (wages and land rent; by shares
+    where nobody traded), the remainder by shares (the collective's, the capable person's and each member
+    household's). No guaranteed dividend and no managers' share (their pay is a cost). Returns the same
+    five parts as :func:`_shares_out`, the refund by transactions in the place of the guaranteed dividends."""
+    d, founded = coops.cfg.distribution, coops.founded
+    surplus = np.where(founded, np.maximum(surpluses, 0), 0)
+    accumulation = np.floor(d.accumulation_share * surplus).astype(np.int64)
+    coops.reserve_fen += accumulation
+    parts = allocate_rows(surplus - accumulation, np.array([d.transaction_share, 1.0 - d.transaction_share]))
+    to_hh_refund = np.zeros(hh.n, dtype=np.int64)
+    by_shares = parts[:, 1].copy()
+    for v in np.flatnonzero(parts[:, 0] > 0):
+        sl = coops.world.households_of(int(v))
+        members = np.flatnonzero(hh.coop_member[sl]) + sl.start
+        trade = coops.trade_fen[members].astype(np.float64)
+        if members.size == 0 or trade.sum() <= 0:
+            by_shares[v] += parts[v, 0]  # nobody traded: all by shares
+            continue
+        to_hh_refund[members] = allocate(int(parts[v, 0]), trade)
+    to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
+    to_collective = np.zeros(coops.world.n_villages, dtype=np.int64)
+    to_capable_persons = np.zeros(coops.world.n_villages, dtype=np.int64)
+    _split_dividends(coops, by_shares, hh, to_hh_dividend, to_collective, to_capable_persons)
+    return to_hh_refund, to_hh_dividend, np.zeros(hh.n, dtype=np.int64), to_collective, to_capable_persons
 
 
 def _split_dividends(coops: VillageCooperatives, dividends: np.ndarray, hh: Households, to_households: np.ndarray,
