@@ -128,8 +128,8 @@ def test_the_law_returns_sixty_percent_of_the_distributable_surplus_by_transacti
     coops.register_shares(hh)
     members = np.flatnonzero(hh.coop_member & (hh.village == 0))
     assert members.size >= 2
-    coops.trade_fen[:] = 0
-    coops.trade_fen[members[0]], coops.trade_fen[members[1]] = 3_000_00, 1_000_00  # 3 : 1
+    coops.transactions_fen[:] = 0
+    coops.transactions_fen[members[0]], coops.transactions_fen[members[1]] = 3_000_00, 1_000_00  # 3 : 1
     surplus = np.zeros(eco.world.n_villages, dtype=np.int64)
     surplus[0] = 100_000_00
     reserve_before = coops.reserve_fen[0]
@@ -143,5 +143,5 @@ def test_the_law_returns_sixty_percent_of_the_distributable_surplus_by_transacti
     # a whole run under the law balances, refunds by transactions, and pays no guaranteed dividend
     tables = simulate(run_config("region=tiny", "tier=v1", "years=4", *law))
     kinds = tables["flows"].groupby("kind")["amount_fen"].sum()
-    assert kinds.get("coop_patronage_refund", 0) > 0
+    assert kinds.get("coop_return_by_transactions", 0) > 0
     assert kinds.get("coop_guaranteed_dividend", 0) == 0 and kinds.get("coop_manager_share", 0) == 0

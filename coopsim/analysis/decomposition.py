@@ -47,6 +47,11 @@ def requirements(m: Mechanism) -> tuple[Mechanism, ...]:
     return tuple(x for x in own_mechanisms(m.tier) if x.name in seen)
 
 
+def _only_label(tier: str, mechanisms: Sequence[Mechanism]) -> str:
+    """The variant with only ``mechanisms`` of the tier's own on (none: the tier without all its own)."""
+    return f"{tier} only {'+'.join(x.name for x in mechanisms)}" if mechanisms else f"{tier} without all"
+
+
 def _only(mechanisms: Sequence[Mechanism]) -> str:
     return "ablate=only:" + "+".join(x.name for x in mechanisms) if mechanisms else "ablate=own"
 
@@ -57,9 +62,8 @@ def variants(tier: str) -> dict[str, list[str]]:
     for m in own_mechanisms(tier):
         need = requirements(m)
         out[f"{tier} without {m.name}"] = [f"tier={tier}", f"ablate={m.name}"]
-        out[f"{tier} only {'+'.join(x.name for x in (*need, m))}"] = [f"tier={tier}", _only((*need, m))]
-        if need:
-            out[f"{tier} only {'+'.join(x.name for x in need)}"] = [f"tier={tier}", _only(need)]
+        out[_only_label(tier, (*need, m))] = [f"tier={tier}", _only((*need, m))]
+        out[_only_label(tier, need)] = [f"tier={tier}", _only(need)]
     assumed = [m.name for m in tier_mechanisms(tier) if m.assumed]
     if assumed:
         out[f"{tier} without assumed"] = [f"tier={tier}", "ablate=" + "+".join(assumed)]
@@ -89,14 +93,8 @@ def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none
 def summary_markdown(table: pd.DataFrame, reference: str = "none") -> str:
     """The summary as Markdown: income and fiscal cost against ``reference``, shipped and without assumed gains."""
     lines = [f"**Each tier against `{reference}`**, as shipped and with every assumed gain switched off "
-             "(95 % intervals over seeds)", "",
-             "| tier | version | income per person (yuan/yr) | collective income per village (yuan/yr) "
-             "| fiscal cost (yuan/yr) | tiers in order (income) |", "|---|---|---|---|---|---|"]
-    for r in table.itertuples(index=False):
-        d = r._asdict()
-        cells = [_cell(d[o], d[f"{o}_low"], d[f"{o}_high"], o)
-                 for o in ("income_per_capita_mean_yuan", "collective_income_per_village_yuan", "fiscal_cost_yuan")]
-        lines.append(f"| {r.tier} | {r.version} | " + " | ".join(cells) + f" | {r.ordered_seeds} of {r.seeds} seeds |")
+             "(95 % intervals over seeds)", "", "| " + " | ".join(SUMMARY_HEAD) + " |", "|---" * len(SUMMARY_HEAD) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in _summary_rows(table)]
     return "\n".join(lines)
 
 
@@ -146,8 +144,7 @@ def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
             )
             for m in own_mechanisms(tier):
                 need = requirements(m)
-                with_m = f"{tier} only {'+'.join(x.name for x in (*need, m))}"
-                base = f"{tier} only {'+'.join(x.name for x in need)}" if need else f"{tier} without all"
+                with_m, base = _only_label(tier, (*need, m)), _only_label(tier, need)
                 removed = _difference(per_seed, tier, f"{tier} without {m.name}", outcome, rng)
                 alone = _difference(per_seed, with_m, base, outcome, rng)
                 rows.append(
@@ -179,29 +176,49 @@ def _cell(x: float, lo: float, hi: float, outcome: str) -> str:
     return f"{x:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]"
 
 
-def markdown(table: pd.DataFrame, outcomes: Sequence[str] = ("income_per_capita_mean_yuan", "fiscal_cost_yuan")) -> str:
-    """The decomposition as Markdown: one table per tier, a row per mechanism, removed and alone per outcome."""
-    parts = []
+#: The outcomes the per-mechanism tables show (income and the state's cost).
+SHOWN = ("income_per_capita_mean_yuan", "fiscal_cost_yuan")
+#: The outcomes the summary shows.
+SUMMARY_SHOWN = ("income_per_capita_mean_yuan", "collective_income_per_village_yuan", "fiscal_cost_yuan")
+SUMMARY_HEAD = ("tier", "version", "income per person (yuan/yr)", "collective income per village (yuan/yr)",
+                "fiscal cost (yuan/yr)", "tiers in order (income)")
+
+
+def _tier_tables(table: pd.DataFrame, outcomes: Sequence[str]
+                 ) -> list[tuple[str, str, int, list[str], list[tuple[str, str, list[str]]]]]:
+    """Per tier: its name, the tier below, the paired runs, the column heads, and one row per mechanism
+    (``total`` first): its name, its kind, and removed | alone per outcome, as text."""
+    out = []
     for tier, t in table.groupby("tier", sort=False):
-        over = t["over"].iloc[0]
         labels = [t[t["outcome"] == o]["label"].iloc[0] for o in outcomes]
-        head = "| mechanism | kind | " + " | ".join(f"{lab}: removed | alone" for lab in labels) + " |"
-        parts += [
-            f"**{tier} over {over}** ({int(t['seeds'].iloc[0])} paired runs; 95 % intervals over seeds)",
-            "",
-            head,
-            "|" + "---|" * (2 + 2 * len(outcomes)),
-        ]
+        head = ["mechanism", "kind", *(f"{lab}: {way}" for lab in labels for way in ("removed", "alone"))]
+        rows = []
         for mech, g in t.groupby("mechanism", sort=False):
             first = g.iloc[0]
-            kind = f"{first['kind']}{' (assumed gain)' if first['assumed'] else ''}"
+            kind = f"{first['kind'] if isinstance(first['kind'], str) else ''}" + (
+                " (assumed gain)" if first["assumed"] else "")
             cells = []
             for o in outcomes:
                 r = g[g["outcome"] == o].iloc[0]
-                cells += [
-                    _cell(r["removed"], r["removed_low"], r["removed_high"], o),
-                    _cell(r["alone"], r["alone_low"], r["alone_high"], o) if mech != "total" else "",
-                ]
+                cells += [_cell(r["removed"], r["removed_low"], r["removed_high"], o),
+                          _cell(r["alone"], r["alone_low"], r["alone_high"], o) if mech != "total" else ""]
+            rows.append((str(mech), kind, cells))
+        out.append((str(tier), str(t["over"].iloc[0]), int(t["seeds"].iloc[0]), head, rows))
+    return out
+
+
+def _summary_rows(overview: pd.DataFrame) -> list[list[str]]:
+    return [[str(r["tier"]), str(r["version"]), *(_cell(r[o], r[f"{o}_low"], r[f"{o}_high"], o) for o in SUMMARY_SHOWN),
+             f"{int(r['ordered_seeds'])} of {int(r['seeds'])} seeds"] for _, r in overview.iterrows()]
+
+
+def markdown(table: pd.DataFrame, outcomes: Sequence[str] = SHOWN) -> str:
+    """The decomposition as Markdown: one table per tier, a row per mechanism, removed and alone per outcome."""
+    parts = []
+    for tier, over, seeds, head, rows in _tier_tables(table, outcomes):
+        parts += [f"**{tier} over {over}** ({seeds} paired runs; 95 % intervals over seeds)", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for mech, kind, cells in rows:
             name = f"**{mech}** ({tier} − {over})" if mech == "total" else f"`{mech}`"
             parts.append(f"| {name} | {kind} | " + " | ".join(cells) + " |")
         parts.append("")
@@ -245,10 +262,6 @@ def html_section(sweep_dir: Path) -> str:
     if not (sweep_dir / TABLE_FILE).exists() or not (sweep_dir / SUMMARY_FILE).exists():
         return ""
     table, overview = pd.read_csv(sweep_dir / TABLE_FILE), pd.read_csv(sweep_dir / SUMMARY_FILE)
-    shown = ("income_per_capita_mean_yuan", "collective_income_per_village_yuan", "fiscal_cost_yuan")
-    rows = [[html.escape(str(r["tier"])), html.escape(str(r["version"])),
-             *(_cell(r[o], r[f"{o}_low"], r[f"{o}_high"], o) for o in shown),
-             f"{int(r['ordered_seeds'])} of {int(r['seeds'])} seeds"] for _, r in overview.iterrows()]
     parts = ["<h2>Where each tier's gain comes from</h2>",
              "<p>Every difference between a tier and the tier below it is one of its named mechanisms "
              "(docs/ODD.md, the tiers' mechanisms). Each is measured on the same seeds, under the baseline, "
@@ -256,26 +269,11 @@ def html_section(sweep_dir: Path) -> str:
              "below plus it, and what it needs, minus the tier below). Mechanisms marked <i>assumed gain</i> "
              "have a gain set by a parameter with no modelled cost of its own.</p>",
              f"<p>{html.escape(in_words(overview))}</p>",
-             _html_table(["tier", "version", "income per person (yuan/yr)", "collective income per village (yuan/yr)",
-                          "fiscal cost (yuan/yr)", "tiers in order (income)"], rows)]
-    outcomes = ("income_per_capita_mean_yuan", "fiscal_cost_yuan")
-    for tier, t in table.groupby("tier", sort=False):
-        over = t["over"].iloc[0]
-        labels = [t[t["outcome"] == o]["label"].iloc[0] for o in outcomes]
-        head = ["mechanism", "kind", *(f"{lab}: {way}" for lab in labels for way in ("removed", "alone"))]
-        body = []
-        for mech, g in t.groupby("mechanism", sort=False):
-            first = g.iloc[0]
-            cells = []
-            for o in outcomes:
-                r = g[g["outcome"] == o].iloc[0]
-                cells += [_cell(r["removed"], r["removed_low"], r["removed_high"], o),
-                          _cell(r["alone"], r["alone_low"], r["alone_high"], o) if mech != "total" else ""]
-            name = f"<b>total</b> ({html.escape(str(tier))} − {html.escape(str(over))})" if mech == "total" \
-                else f"<code>{html.escape(str(mech))}</code>"
-            kind = html.escape(f"{first['kind'] if isinstance(first['kind'], str) else ''}"
-                               f"{' (assumed gain)' if first['assumed'] else ''}")
-            body.append([name, kind, *cells])
-        parts += [f"<h3>{html.escape(str(tier))} over {html.escape(str(over))} "
-                  f"({int(t['seeds'].iloc[0])} paired runs; 95 % intervals over seeds)</h3>", _html_table(head, body)]
+             _html_table(SUMMARY_HEAD, [[html.escape(c) if i < 2 else c for i, c in enumerate(row)]
+                                        for row in _summary_rows(overview)])]
+    for tier, over, seeds, head, rows in _tier_tables(table, SHOWN):
+        body = [[f"<b>total</b> ({html.escape(tier)} − {html.escape(over)})" if mech == "total"
+                 else f"<code>{html.escape(mech)}</code>", html.escape(kind), *cells] for mech, kind, cells in rows]
+        parts += [f"<h3>{html.escape(tier)} over {html.escape(over)} ({seeds} paired runs; 95 % intervals over "
+                  "seeds)</h3>", _html_table(head, body)]
     return "\n".join(parts)

@@ -17,7 +17,7 @@ from typing import Any
 from coopsim.config.mechanisms import parse_ablate, switch_off
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
 from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
-from coopsim.config.tiers import BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier
+from coopsim.config.tiers import BLOCKS, RULE_BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier
 
 MONTHS = tuple(range(1, 13))
 
@@ -220,7 +220,7 @@ class RunConfig:
         run is in place from its first month); otherwise the tier would run as a lower one, unnoticed."""
         last_year = self.start_year + self.years - 1
         for block in TIER_BLOCKS[self.tier.name]:
-            if block == "government":  # rules for every cooperative from their date, not an institution of the tier
+            if block in RULE_BLOCKS:
                 continue
             key, year, month = _first_date(getattr(self.tier, block))
             if (year, month) > (last_year, 12):

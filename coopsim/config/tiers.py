@@ -244,6 +244,10 @@ class PlatformConfig:
                  f"export_labour_share + export_margin_share must be <= 1 (labour is {self.export_labour_share})")
 
 
+#: Blocks of rules that apply to every cooperative from their date (the governments'): a date after the run
+#: leaves the tier what it is, unlike an institution (federation, platform) that never starts.
+RULE_BLOCKS = frozenset({"government"})
+
 #: Which optional blocks each tier has (each block is a field of :class:`TierConfig`).
 TIER_BLOCKS = {
     "none": (),

@@ -220,7 +220,7 @@ class Livelihoods:
         villages, starts = self.villages_of(rows)
         led.groups_pay_rows("cooperative", villages, starts, "household", rows, wages, "coop_wages")
         led.groups_pay_rows("cooperative", villages, starts, "household", rows, rent, "coop_land_rent")
-        coops.trade_fen[rows] += wages + rent
+        coops.transactions_fen[rows] += wages + rent
         hh.earn("wages", wages, rows)
         hh.earn("land_rent", rent, rows)
         return days

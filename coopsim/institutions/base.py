@@ -94,9 +94,6 @@ class Cooperatives(Accounts, Protocol):
     def fund_debt_fen(self) -> np.ndarray: ...  # to a partner's pooled fund
 
     @property
-    def revenue_last_fen(self) -> np.ndarray: ...  # last year's revenue
-
-    @property
     def collective_income_last_fen(self) -> np.ndarray: ...  # the village collective's, last year
 
 

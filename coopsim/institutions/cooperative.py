@@ -61,7 +61,6 @@ class VillageCooperatives(Institution):
         self.capable_fraction = np.zeros(v)
         self.debt_fen = np.zeros(v, dtype=np.int64)
         self.fund_debt_fen = np.zeros(v, dtype=np.int64)
-        self.revenue_last_fen = np.zeros(v, dtype=np.int64)
         self.reserve_fen = np.zeros(v, dtype=np.int64)
         self.ytd = {k: np.zeros(v, dtype=np.int64) for k in YTD}
         self.month_revenue_fen = np.zeros(v, dtype=np.int64)
@@ -74,7 +73,7 @@ class VillageCooperatives(Institution):
         self.rent_fen = np.zeros(world.n_households, dtype=np.int64)
         #: Each household's transactions with its cooperative this year (fen): the wages and land rent it was
         #: paid (what the cooperative law's 60 % rule returns surplus by).
-        self.trade_fen = np.zeros(world.n_households, dtype=np.int64)
+        self.transactions_fen = np.zeros(world.n_households, dtype=np.int64)
         #: Counts changes of membership or founding; what depends on them is cached against it.
         self.membership_version = 0
         self._lock = threading.Lock()

@@ -33,7 +33,6 @@ def close_year(coops: VillageCooperatives, hh: Households, t: int, rng: np.rando
             coops.collective_income_fen += year.collective_income_fen
             accounts["collective_income_fen"] = coops.collective_income_fen
         accounts.update(year.accounts)
-    coops.revenue_last_fen = accounts["coop_revenue_fen"]
     u = rng.random((coops.world.n_villages, 2))
     coops.review(t, accounts["coop_profit_fen"], u, coops.land_mu(hh))
     accounts["coop_industry"] = coops.industry.copy()
@@ -65,9 +64,9 @@ def distribute(coops: VillageCooperatives, hh: Households) -> dict[str, np.ndarr
     # the first part: the guaranteed dividends (village practice) or the refund by transactions (the law)
     to_hh_guaranteed, to_hh_dividend, to_managers, to_collective, to_capable_persons = (
         _shares_out_by_law if law else _shares_out)(coops, hh, surpluses)
-    coops.trade_fen[:] = 0
+    coops.transactions_fen[:] = 0
     led.between_blocks("cooperative", "household", starts, to_hh_guaranteed,
-                       "coop_patronage_refund" if law else "coop_guaranteed_dividend")
+                       "coop_return_by_transactions" if law else "coop_guaranteed_dividend")
     led.between_blocks("cooperative", "household", starts, to_hh_dividend, "coop_dividend")
     led.between_blocks("cooperative", "household", starts, to_managers, "coop_manager_share")
     led.parallel("cooperative", "collective", to_collective, "coop_collective_share")
@@ -152,11 +151,11 @@ def _shares_out_by_law(coops: VillageCooperatives, hh: Households,
     for v in np.flatnonzero(parts[:, 0] > 0):
         sl = coops.world.households_of(int(v))
         members = np.flatnonzero(hh.coop_member[sl]) + sl.start
-        trade = coops.trade_fen[members].astype(np.float64)
-        if members.size == 0 or trade.sum() <= 0:
+        transactions = coops.transactions_fen[members].astype(np.float64)
+        if members.size == 0 or transactions.sum() <= 0:
             by_shares[v] += parts[v, 0]  # nobody traded: all by shares
             continue
-        to_hh_refund[members] = allocate(int(parts[v, 0]), trade)
+        to_hh_refund[members] = allocate(int(parts[v, 0]), transactions)
     to_hh_dividend = np.zeros(hh.n, dtype=np.int64)
     to_collective = np.zeros(coops.world.n_villages, dtype=np.int64)
     to_capable_persons = np.zeros(coops.world.n_villages, dtype=np.int64)

@@ -18,7 +18,6 @@ its sweep and puts it at the head of its report (:class:`DecompositionReport`).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from coopsim.analysis.statistics import paired_differences, per_run_outcomes
 from coopsim.config import TIER_BLOCKS, compose_config
 from coopsim.config.mechanisms import own_mechanisms
 from coopsim.io.console import console_script
-from coopsim.io.sweeps import FAILED_CALLBACKS
+from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
 from coopsim.run import simulate, simulate_scenario
 
 #: Every tier, from none up; the tiers with mechanisms of their own (to switch off, to decompose).
@@ -217,10 +216,10 @@ class DecompositionReport(ReportCallback):
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             overrides = [o for o in config.hydra.overrides.task if o.split("=")[0].lstrip("+~") not in SWEPT]
-            seeds = sorted({int(json.loads(p.read_text())["config"]["seed"])
-                            for p in sweep_dir.glob("runs/*/metadata.json")})
+            complete, _ = complete_runs(sweep_dir)  # the seeds of the runs that finished whole
+            seeds = sorted({int(meta["config"]["seed"]) for _, meta in complete})
             if not seeds:
-                raise ValueError("no finished runs to take the seeds from")
+                raise ValueError("no complete runs to take the seeds from")
             start = time.perf_counter()
             _, _, table, overview = run_decomposition(overrides, seeds, self.tiers, self.jobs, self.last_years)
             decomposition.write(sweep_dir, table, overview)
