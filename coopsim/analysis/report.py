@@ -29,12 +29,12 @@ from coopsim.io.sweeps import FAILED_CALLBACKS
 
 
 def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "none", last_years: int = 3,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, runs_found: Any = None) -> Path:
     """Collect a sweep and write tables, figures and ``report.html`` into ``sweep_dir``.
 
     A decomposition of the tiers' gains written beside the runs
     (:func:`coopsim.analysis.decomposition.write`) leads the report."""
-    tables = collect(sweep_dir, compare_by)
+    tables = collect(sweep_dir, compare_by, runs_found)
     runs = tables["runs"]
     if reference not in set(runs["group"]):
         raise ValueError(f"reference {compare_by}={reference!r} is not among the runs' values: "
@@ -67,10 +67,14 @@ class ReportCallback(Callback):  # type: ignore[misc,valid-type]
         self.compare_by, self.reference, self.last_years = compare_by, reference, last_years
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        self.report(config)
+
+    def report(self, config: Any, runs_found: Any = None) -> None:
+        """Build the sweep's report (``runs_found``: its complete and damaged runs, if already at hand)."""
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             path = build_report(sweep_dir, self.compare_by, self.reference, self.last_years,
-                                title=str(config.get("experiment", sweep_dir.parent.name)))
+                                title=str(config.get("experiment", sweep_dir.parent.name)), runs_found=runs_found)
         except Exception as err:
             FAILED_CALLBACKS.append(f"{sweep_dir}: {err}")
             print(f"coopsim: the report of {sweep_dir} failed: {err}", file=sys.stderr)

@@ -28,15 +28,18 @@ def _get(config: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def collect(sweep_dir: Path, compare_by: str = "tier") -> dict[str, pd.DataFrame]:
+def collect(sweep_dir: Path, compare_by: str = "tier",
+            runs_found: tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, str]]] | None = None
+            ) -> dict[str, pd.DataFrame]:
     """Stack the tables of every complete run under ``sweep_dir`` (verified against its
     checksums; a damaged run is named on stderr and left out).
 
-    Each table gets a ``group`` column: the run's value of ``compare_by``.
+    Each table gets a ``group`` column: the run's value of ``compare_by``. ``runs_found``:
+    :func:`~coopsim.io.sweeps.complete_runs` of the sweep, if already at hand.
     """
     frames: dict[str, list[pd.DataFrame]] = {"region_year": [], "region_month": [], "village_year": []}
     runs = []
-    complete, damaged = complete_runs(sweep_dir)
+    complete, damaged = runs_found if runs_found is not None else complete_runs(sweep_dir)
     for run_dir, problem in damaged:
         print(f"coopsim: DAMAGED {run_dir}: {problem}; left out of the report", file=sys.stderr)
     for run_dir, meta in complete:

@@ -16,10 +16,8 @@ from typing import Any
 
 from coopsim.config.mechanisms import parse_ablate, switch_off
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
-from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
+from coopsim.config.schema import MONTHS, MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
 from coopsim.config.tiers import BLOCKS, RULE_BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier
-
-MONTHS = tuple(range(1, 13))
 
 
 @dataclass(frozen=True)

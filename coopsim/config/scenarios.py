@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coopsim.config.schema import SHARE, YEAR, YUAN, build, fail, require_sum_one, spec
+from coopsim.config.schema import MONTHS, SHARE, YEAR, YUAN, build, fail, require_sum_one, spec
 
-MONTHS = tuple(range(1, 13))
 SECTORS = ("construction", "manufacturing", "services")
 SHAPES = ("step", "ramp", "v")
 

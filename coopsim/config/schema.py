@@ -43,6 +43,8 @@ MU = {"min": 0.0, "max": 1e6}
 YEAR = {"min": 1900, "max": 2200}
 SHARE = {"min": 0.0, "max": 1.0}
 PROB = {"min": 0.0, "max": 1.0}
+#: The months of a year, as a config writes them (1 = January).
+MONTHS = tuple(range(1, 13))
 
 
 class ConfigError(ValueError):

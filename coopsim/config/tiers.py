@@ -12,9 +12,7 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 
-from coopsim.config.schema import MU, PROB, SHARE, YEAR, YUAN, fail, require_sum_one, spec
-
-MONTHS = tuple(range(1, 13))
+from coopsim.config.schema import MONTHS, MU, PROB, SHARE, YEAR, YUAN, fail, require_sum_one, spec
 
 
 @dataclass(frozen=True)

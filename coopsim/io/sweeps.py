@@ -87,23 +87,10 @@ def report_failures(failed: Sequence[tuple[Path | str, str]], sweep_dir: Path) -
               f"hydra.sweep.dir={sweep_dir} to retry them (complete runs are skipped)", file=sys.stderr)
 
 
-try:
-    from hydra.experimental.callback import Callback
-except ImportError:  # pragma: no cover - hydra is a dependency
-    Callback = object  # type: ignore[assignment,misc]
 
 
-class FailureCallback(Callback):  # type: ignore[misc,valid-type]
-    """Hydra callback: at the end of a sweep, name the failed runs found on disk that the
-    checked sweeper has not named already (for configs that still list it; the sweeper
-    reports every failure itself)."""
-
-    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        report_failures([f for f in failures(sweep_dir) if str(f[0]) not in FAILED_RUNS], sweep_dir)
-
-
-def collect(sweep_dir: Path, table: str = "region_year") -> pd.DataFrame:
+def collect(sweep_dir: Path, table: str = "region_year",
+            complete: list[tuple[Path, dict[str, Any]]] | None = None) -> pd.DataFrame:
     """One tidy table across the complete, verified runs under ``sweep_dir``.
 
     Columns: the swept parameters (as strings, one column per override key,
@@ -111,12 +98,12 @@ def collect(sweep_dir: Path, table: str = "region_year") -> pd.DataFrame:
     start with run_id, tier, scenario, region, seed). Rows are sorted by run
     id and the table's own order, so the result does not depend on the
     launcher or the number of workers. Damaged runs are not read (see
-    :func:`complete_runs`).
+    :func:`complete_runs`; ``complete``: its first result, if already at hand).
     """
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"{sweep_dir} is not a directory")
     frames = []
-    for run_dir, meta in complete_runs(sweep_dir)[0]:
+    for run_dir, meta in complete if complete is not None else complete_runs(sweep_dir)[0]:
         data = pd.read_parquet(run_dir / f"{table}.parquet")
         params = _overrides(meta)
         front = pd.DataFrame({f"param.{k}": v for k, v in sorted(params.items())}, index=data.index)
@@ -147,11 +134,11 @@ def collect_main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--table", default="region_year", help="which table to stack (default: region_year)")
     p.add_argument("--out", type=Path, default=None, help="output file (default: <sweep_dir>/collected_<table>.parquet)")
     args = p.parse_args(argv)
-    table = collect(args.sweep_dir, args.table)
+    complete, damaged = complete_runs(args.sweep_dir)  # every table checksummed once
+    table = collect(args.sweep_dir, args.table, complete)
     out = args.out or args.sweep_dir / f"collected_{args.table}.parquet"
     table.to_parquet(out, index=False)
     print(f"{out}: {len(table)} rows from {table['run_id'].nunique()} runs")
-    damaged = complete_runs(args.sweep_dir)[1]
     bad = failures(args.sweep_dir)
     for run_dir, problem in damaged:
         print(f"coopsim-collect: DAMAGED {run_dir}: {problem}; not included (rerun the sweep to compute it again)",

@@ -216,8 +216,8 @@ class DecompositionReport(ReportCallback):
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             overrides = [o for o in config.hydra.overrides.task if o.split("=")[0].lstrip("+~") not in SWEPT]
-            complete, _ = complete_runs(sweep_dir)  # the seeds of the runs that finished whole
-            seeds = sorted({int(meta["config"]["seed"]) for _, meta in complete})
+            found = complete_runs(sweep_dir)  # verified once, for the seeds here and for the report
+            seeds = sorted({int(meta["config"]["seed"]) for _, meta in found[0]})
             if not seeds:
                 raise ValueError("no complete runs to take the seeds from")
             start = time.perf_counter()
@@ -229,7 +229,7 @@ class DecompositionReport(ReportCallback):
             FAILED_CALLBACKS.append(f"{sweep_dir}: decomposition: {err}")
             print(f"coopsim: the decomposition of {sweep_dir} failed: {err}", file=sys.stderr)
             raise
-        super().on_multirun_end(config, **kwargs)
+        self.report(config, runs_found=found)
 
 
 def print_effects(per_seed: pd.DataFrame, effects: pd.DataFrame, reference: str) -> None:
