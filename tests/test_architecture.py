@@ -145,8 +145,8 @@ def test_a_partner_with_no_hooks_changes_nothing(monkeypatch: pytest.MonkeyPatch
     base = coopsim.simulate(run_config("region=tiny", "tier=v2", "years=5", "progress=never"))
     build = coopsim.institutions.build
 
-    def with_idle(cfg, world, market, ledger):  # type: ignore[no-untyped-def]
-        coops, partners = build(cfg, world, market, ledger)
+    def with_idle(cfg, world, market, ledger, rng):  # type: ignore[no-untyped-def]
+        coops, partners = build(cfg, world, market, ledger, rng)
         idle = Idle(None, 0, world, market, ledger)
         assert isinstance(coops, VillageCooperatives)
         coops.partners = (*partners, idle)

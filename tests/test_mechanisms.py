@@ -91,9 +91,9 @@ def test_ablate_names_mechanisms_of_the_tier() -> None:
             parse_ablate(bad, tier)
 
 
-def test_switching_the_cooperatives_selling_off_sells_at_the_middlemens_margin() -> None:
-    cfg = run_config("tier=v1", "ablate=cooperative.marketing", "market.middleman_margin=0.3")
-    assert cfg.tier.cooperative is not None and cfg.tier.cooperative.sales_margin == 0.3
+def test_switching_the_cooperatives_selling_off_sells_each_members_lot_apart() -> None:
+    cfg = run_config("tier=v1", "ablate=cooperative.marketing")
+    assert cfg.tier.cooperative is not None and cfg.tier.cooperative.marketing is False
     assert run_config("tier=v1", "ablate=cadre_pay.rule_345").tier.cadre_pay.rule == "flat"
 
 
@@ -153,28 +153,34 @@ def test_the_decomposition_adds_up_on_shared_seeds() -> None:
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # mechanisms without runs here: empty differences
-def test_the_summary_switches_every_assumed_gain_off_and_counts_ordered_seeds(tmp_path: Path) -> None:
-    """'without assumed gains' runs the tier with each assumed mechanism of it and the tiers below off; the
+def test_no_mechanism_has_a_gain_by_assumption() -> None:
+    """Every mechanism names what it costs; none is flagged as a gain set by a parameter with no modelled cost."""
+    assert [m.name for m in MECHANISMS if m.assumed] == []
+    assert "assumed gain" not in mechanism_table.render()
+
+
+def test_the_summary_switches_the_public_money_off_and_counts_ordered_seeds(tmp_path: Path) -> None:
+    """'without public money' runs the tier with each public-money mechanism of it and the tiers below off; the
     report's leading section is rendered from the files the decomposition writes."""
-    assumed = [m.name for m in tier_mechanisms("v2") if m.assumed]
-    assert decomposition.variants("v2")["v2 without assumed"] == ["tier=v2", "ablate=" + "+".join(assumed)]
-    assert "cooperative.scale_yield" in assumed and "federation.marketing" in assumed
+    public = [m.name for m in tier_mechanisms("v2") if m.kind == "public money"]
+    assert decomposition.variants("v2")["v2 without public money"] == ["tier=v2", "ablate=" + "+".join(public)]
+    assert "cooperative.startup_grant" in public and "federation.fund" not in public
     rows = [{"scenario": "baseline", "seed": seed, "group": group, **dict.fromkeys(decomposition.DECOMPOSED, 0.0),
              "income_per_capita_mean_yuan": income}
             for seed, levels in ((1, (10, 20, 30, 5, 4)), (2, (10, 5, 30, 5, 40)))
-            for group, income in zip(("none", "v1", "v2", "v1 without assumed", "v2 without assumed"), levels,
+            for group, income in zip(("none", "v1", "v2", "v1 without public money", "v2 without public money"), levels,
                                      strict=True)]
     overview = decomposition.summary(pd.DataFrame(rows), ["v1", "v2"]).set_index(["tier", "version"])
     assert overview.loc[("v1", "shipped"), "ordered_seeds"] == 1  # seed 1: 10 < 20 < 30; seed 2: 10 > 5
-    assert overview.loc[("v2", "without assumed gains"), "ordered_seeds"] == 0
+    assert overview.loc[("v2", "without public money"), "ordered_seeds"] == 0
     assert overview.loc[("v2", "shipped"), "income_per_capita_mean_yuan"] == 20  # (20 + 20) / 2
-    assert overview.loc[("v2", "without assumed gains"), "income_per_capita_mean_yuan"] == 12  # (-6 + 30) / 2
+    assert overview.loc[("v2", "without public money"), "income_per_capita_mean_yuan"] == 12  # (-6 + 30) / 2
     assert decomposition.html_section(tmp_path) == ""  # no decomposition written: no section
     table = decomposition.decompose(pd.DataFrame(rows).assign(group=lambda d: d["group"].replace(
-        {"v1 without assumed": "v1 without all"})), ["v1"])
+        {"v1 without public money": "v1 without all"})), ["v1"])
     decomposition.write(tmp_path, table[table["mechanism"] == "total"], overview.reset_index())
     section = decomposition.html_section(tmp_path)
     assert "<h2>Where each tier's gain comes from</h2>" in section and "1 of 2 seeds" in section
     assert "<b>total</b> (v1 − none)" in section and "2 paired runs" in section
-    assert "+12 [" in section  # v2 without assumed gains, against none
+    assert "+12 [" in section  # v2 without public money, against none
 

@@ -13,11 +13,13 @@ from coopsim.studies.study import run_study
 
 
 def test_every_lever_of_a_tier_is_one_of_its_mechanisms() -> None:
-    assert tier_levers("v1") == ["government.projects", "government.reward_fund"]
-    assert tier_levers("v2") == ["government.projects", "government.reward_fund", "federation.planning",
-                                 "federation.fund", "federation.technology", "federation.management",
-                                 "federation.marketing", "federation.strong_lead_weak"]
-    assert len(tier_levers("v3")) == 2 + 6 + 5 and "platform.floor_price" in tier_levers("v3")
+    v1 = ["cooperative.marketing", "cooperative.trusteeship", "cooperative.extension", "government.projects",
+          "government.reward_fund"]
+    assert tier_levers("v1") == v1
+    assert tier_levers("v2") == [*v1, "federation.planning", "federation.fund", "federation.technology",
+                                 "federation.management", "federation.bulk_inputs", "federation.marketing",
+                                 "federation.strong_lead_weak"]
+    assert len(tier_levers("v3")) == 5 + 7 + 6 and "platform.order_contracts" in tier_levers("v3")
     for tier in ("v1", "v2", "v3"):
         assert set(tier_levers(tier)) <= {m.name for m in tier_mechanisms(tier)}
 

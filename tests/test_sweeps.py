@@ -103,14 +103,14 @@ def test_collect_command_writes_one_tidy_table(tmp_path: Path) -> None:
 
 def test_morris_sensitivity_runs_through_the_model(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "coopsim.studies.sensitivity", "--trajectories", "2", "--param",
-                          "labour.remittance_share", "0.3", "0.6", "--param", "tier.cooperative.sales_margin",
+                          "labour.remittance_share", "0.3", "0.6", "--param", "tier.cooperative.management_cost_share",
                           "0.05", "0.2", "--out", str(tmp_path), "region=tiny", "years=3", "tier=v1"],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     design = pd.read_csv(tmp_path / "design.csv")
     indices = pd.read_csv(tmp_path / "morris_indices.csv").set_index(["output", "parameter"])
     assert len(design) == 2 * 3  # trajectories x (parameters + 1)
-    # remittances drive income far more than the cooperative's sales margin does
+    # remittances drive income far more than the cooperative's management cost does
     assert (indices.loc[("income_per_capita_mean_yuan", "labour.remittance_share"), "mu_star"]
-            > indices.loc[("income_per_capita_mean_yuan", "tier.cooperative.sales_margin"), "mu_star"])
+            > indices.loc[("income_per_capita_mean_yuan", "tier.cooperative.management_cost_share"), "mu_star"])
     assert (tmp_path / "morris.png").stat().st_size > 10_000

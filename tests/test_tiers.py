@@ -12,6 +12,7 @@ from coopsim.institutions.government import CountyGovernments, project_sizes_yua
 from coopsim.institutions.operations import sell_output
 from coopsim.institutions.platform import floor_payout_yuan
 from coopsim.money import to_fen
+from coopsim.rules.services import technician_cost_yuan_per_year
 from coopsim.run import simulate
 from tests.conftest import compose_dict, run_config
 
@@ -20,8 +21,10 @@ from tests.conftest import compose_dict, run_config
 EARLY = ("region=tiny", "progress=never", "years=2",
          "tier.cooperative.rollout.pilot_month=1", "tier.cooperative.rollout.pilot_share=1.0",
          "tier.cooperative.rollout.complete_year=2017", "tier.cooperative.rollout.complete_month=1")
-FED_EARLY = ("tier.federation.start_year=2017",)
-PLAT_EARLY = ("tier.platform.start_year=2017",)
+FED_EARLY = ("tier.federation.start_year=2017", "tier.federation.pioneer_share=1.0", "tier.federation.complete_year=2017")
+PLAT_EARLY = ("tier.platform.start_year=2017", "tier.platform.pioneer_share=1.0", "tier.platform.complete_year=2017")
+#: Selling costs the wholesale margin only (no fixed cost per lot), for round numbers.
+WHOLESALE_ONLY = ("market.collection_cost_yuan=0",)
 GOV_EARLY = ("tier.government.start_year=2017",)
 
 
@@ -30,6 +33,9 @@ def economy_at_month_start(*overrides: str) -> Economy:
     eco = Economy(run_config(*EARLY, *overrides))
     eco.env.run(until=29)  # ticks: after founding and joining, before production
     assert eco.coops is not None and eco.coops.founded.all()
+    for partner in eco.partners:  # a federation unites cooperatives that exist: its month opens again, now they do
+        if isinstance(partner, TownshipFederations):
+            partner.open_month(0, eco.coops.founded, np.random.default_rng(0))
     eco.market.planted_mu[:] = 0.0  # no glut: local price factor 1
     return eco
 
@@ -51,16 +57,16 @@ def flows_of(eco: Economy, kind: str) -> int:
 
 
 def test_floor_price_pays_the_gap_times_the_quantity() -> None:
-    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, "tier.federation.marketing=false",
+    eco = economy_at_month_start("tier=v3", *FED_EARLY, *PLAT_EARLY, *WHOLESALE_ONLY, "tier.federation.marketing=false",
                                  "tier.platform.brand=false", "tier.platform.processing=false")
     plat_of(eco).contract_index[:] = 1.0  # contracts written at the reference price
     eco.market.price_index[0, :] = 0.5
     quantity = np.full(eco.world.n_villages, 1000.0)  # 1,000 yuan worth at the reference price
-    revenue = sell_output(0, quantity, eco.coops, eco.hh)  # type: ignore[arg-type]
+    revenue = sell_output(0, quantity, eco.coops, eco.hh, np.ones(6))  # type: ignore[arg-type]
     # floor 0.85 of the reference price, realised 0.5: gap 0.35 x 1,000 = 350 yuan each
     assert flows_of(eco, "floor_price_payout") == 6 * 350_00
-    # the cooperative sells at 0.5 less its 10 % margin (450 yuan) and gets the 350 from the state
-    assert revenue.tolist() == [450_00 + 350_00] * 6
+    # the cooperative sells at 0.5 less the 8 % wholesale margin (460 yuan) and gets the 350 from the state
+    assert revenue.tolist() == [460_00 + 350_00] * 6
     assert floor_payout_yuan(np.array([1000.0]), np.array([0.9]), 0.85).tolist() == [0.0]
 
 
@@ -84,48 +90,67 @@ def test_no_floor_payout_above_the_floor() -> None:
                                  "tier.platform.brand=false", "tier.platform.processing=false")
     plat_of(eco).contract_index[:] = 1.0
     eco.market.price_index[0, :] = 1.2
-    sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh)  # type: ignore[arg-type]
+    sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, np.ones(6))  # type: ignore[arg-type]
     assert flows_of(eco, "floor_price_payout") == 0
 
 
 def test_back_end_contract_pays_the_agreed_price_and_sells_in_bulk() -> None:
-    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    eco = economy_at_month_start("tier=v2", *FED_EARLY, *WHOLESALE_ONLY)
     fed = fed_of(eco)
     assert fed.serving(eco.coops.founded).all()  # type: ignore[union-attr]
     fed.agreed_index[:] = 0.9  # agreed before the season
     eco.market.price_index[0, :] = 0.6  # the price then falls
-    revenue = sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh)  # type: ignore[arg-type]
+    revenue = sell_output(0, np.full(6, 1000.0), eco.coops, eco.hh, np.ones(6))  # type: ignore[arg-type]
     # members are paid the agreed 0.9 x 1,000 = 900 yuan; the federation sells at
-    # 0.6 less its 5 % bulk margin = 570 yuan and carries the loss
+    # 0.6 less the 8 % wholesale margin = 552 yuan and carries the loss
     assert revenue.tolist() == [900_00] * 6
     assert flows_of(eco, "federation_purchases") == 6 * 900_00
-    assert flows_of(eco, "federation_sales") == 6 * 570_00
+    assert flows_of(eco, "federation_sales") == 6 * 552_00
 
 
 def test_agreed_price_is_last_years_average_at_bulk_reach() -> None:
     eco = economy_at_month_start("tier=v2", *FED_EARLY)
     fed = fed_of(eco)
     eco.market.price_index[:12, :] = np.linspace(0.5, 1.6, 12)[:, None]  # mean 1.05
-    fed.agree_prices(12)
-    assert fed.agreed_index == pytest.approx(np.full_like(fed.agreed_index, 1.05 * 0.95))
+    fed.agree_prices(12, np.ones(2, dtype=bool))
+    # a large lot loses the wholesale margin only (8 %)
+    assert fed.agreed_index == pytest.approx(np.full_like(fed.agreed_index, 1.05 * 0.92))
 
 
-def test_technology_and_shared_management() -> None:
-    base = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.technology=false",
-                                  "tier.federation.management=false", "tier.federation.marketing=false")
-    tech = economy_at_month_start("tier=v2", *FED_EARLY, "tier.federation.marketing=false")
+def test_shared_technicians_and_accountants() -> None:
+    """Extension alone costs a whole technician and is hired only where it pays; shared across the township
+    each member pays its share by land; shared accountants cost each member a sixth of one."""
+    fixed = ("tier.cooperative.membership.join_probability=0", "tier.cooperative.membership.peer_influence=0",
+             *FED_EARLY, *WHOLESALE_ONLY, "tier.federation.marketing=false")  # the land stays what it was at founding
+    base = economy_at_month_start("tier=v2", *fixed, "tier.federation.technology=false",
+                                  "tier.federation.management=false")
+    tech = economy_at_month_start("tier=v2", *fixed)
     for eco in (base, tech):  # the same industry, already past its first harvest
         eco.coops.industry[:] = eco.market.index_of("vegetables")  # type: ignore[union-attr]
         eco.coops.planted_month[:] = -12  # type: ignore[union-attr]
         eco.env.run(until=11 * TICKS + 50)
-    b, t = base.coops.ytd, tech.coops.ytd  # type: ignore[union-attr]
-    # same labour, land and prices: revenue scales by (1 + 0.10 + 0.08) / (1 + 0.10)
-    producing = b["revenue"] > 0
+    coops = base.coops
+    assert coops is not None and tech.coops is not None
+    land = coops.land_mu(base.hh)
+    np.testing.assert_array_equal(land, tech.coops.land_mu(tech.hh))
+    alone = technician_cost_yuan_per_year(land, 60_000, 1000)
+    town = base.world.village_township
+    shared = technician_cost_yuan_per_year(land, 60_000, 1000, np.bincount(town, weights=land)[town])
+    pays_alone, pays_shared = 0.1 * land * 6000 >= alone, 0.1 * land * 6000 >= shared
+    assert (pays_shared & ~pays_alone).any()  # sharing makes extension pay where alone it does not
+    b, t = coops.ytd, tech.coops.ytd
+    producing = (b["revenue"] > 0) & (t["revenue"] > 0)
     assert producing.any()
-    np.testing.assert_allclose(t["revenue"][producing] / b["revenue"][producing], 1.18 / 1.10, rtol=1e-4)
-    # management: 7 % of revenue without the federation, 4 % with it (to the fen each month: 11 roundings)
-    np.testing.assert_allclose(b["management"][producing], 0.07 * b["revenue"][producing], atol=11)
-    np.testing.assert_allclose(t["management"][producing], 0.04 * t["revenue"][producing], atol=11)
+    # same labour, land and prices: revenue scales by the yield gain where extension is hired
+    np.testing.assert_allclose(t["revenue"][producing] / b["revenue"][producing],
+                               ((1 + 0.1 * pays_shared) / (1 + 0.1 * pays_alone))[producing], rtol=1e-4)
+    # what the technicians cost: twelve months (January to December) of the yearly cost, to the fen each month
+    np.testing.assert_allclose(b["extension"], np.where(pays_alone, to_fen(alone / 12) * 12, 0), atol=0)
+    np.testing.assert_allclose(t["extension"], np.where(pays_shared, to_fen(shared / 12) * 12, 0), atol=0)
+    # management: 5 % of revenue plus the books — 24,000 yuan a year alone, a sixth of that shared
+    np.testing.assert_allclose(b["management"][producing], 0.05 * b["revenue"][producing] + 12 * 2000_00, atol=12)
+    np.testing.assert_allclose(t["management"][producing], 0.05 * t["revenue"][producing] + 12 * to_fen(4000 / 12),
+                               atol=12)
     # service fee: 2 % of revenue goes to the federation
     np.testing.assert_allclose(t["service_fee"][producing], 0.02 * t["revenue"][producing], atol=11)
 

@@ -10,12 +10,12 @@ on shared seeds:
   the tier below (the neutral test).
 
 When mechanisms do not interact, both columns sum to the total; the gap
-between the sums and the total is their interaction. ``assumed`` mechanisms
-carry a gain with no modelled cost; a tier whose lead over the one below
-comes from them has it by assumption, not by mechanism. :func:`summary`
-shows each tier against ``none`` as shipped and with every assumed gain of
-the tier (and the tiers below) switched off, and on how many seeds the tiers
-come out in order.
+between the sums and the total is their interaction. A mechanism marked
+``assumed`` (none today) would carry a gain with no modelled cost, and is
+flagged wherever it is shown. :func:`summary` shows each tier against
+``none`` as shipped and with every mechanism of kind ``public money`` of the
+tier (and the tiers below) switched off — what the tiers do without the
+state's money — and on how many seeds the tiers come out in order.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pandas as pd
 
 from coopsim.analysis.outcomes import OUTCOMES
 from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci
-from coopsim.config.mechanisms import BY_NAME, Mechanism, own_mechanisms, tier_below, tier_mechanisms
+from coopsim.config.mechanisms import BY_NAME, PUBLIC_MONEY, Mechanism, own_mechanisms, tier_below, tier_mechanisms
 
 #: The outcomes a decomposition shows (income, poverty, collective income, the state's cost).
 DECOMPOSED = ("income_per_capita_mean_yuan", "poverty_rate", "collective_income_per_village_yuan", "fiscal_cost_yuan")
@@ -64,18 +64,18 @@ def variants(tier: str) -> dict[str, list[str]]:
         out[f"{tier} without {m.name}"] = [f"tier={tier}", f"ablate={m.name}"]
         out[_only_label(tier, (*need, m))] = [f"tier={tier}", _only((*need, m))]
         out[_only_label(tier, need)] = [f"tier={tier}", _only(need)]
-    assumed = [m.name for m in tier_mechanisms(tier) if m.assumed]
-    if assumed:
-        out[f"{tier} without assumed"] = [f"tier={tier}", "ablate=" + "+".join(assumed)]
+    public = [m.name for m in tier_mechanisms(tier) if m.kind == PUBLIC_MONEY]
+    if public:
+        out[f"{tier} without public money"] = [f"tier={tier}", "ablate=" + "+".join(public)]
     return out
 
 
 def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none") -> pd.DataFrame:
-    """Each tier against ``reference`` as shipped and without its assumed gains, and the seeds on which the tiers
-    come out in order (income per person): one row per tier and version (``shipped``, ``without assumed gains``)."""
+    """Each tier against ``reference`` as shipped and without public money, and the seeds on which the tiers
+    come out in order (income per person): one row per tier and version (``shipped``, ``without public money``)."""
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     rows = []
-    for version, suffix in (("shipped", ""), ("without assumed gains", " without assumed")):
+    for version, suffix in (("shipped", ""), ("without public money", " without public money")):
         groups = [reference, *(f"{t}{suffix}" if f"{t}{suffix}" in set(per_seed["group"]) else t for t in tiers)]
         income = per_seed.pivot_table(index=["scenario", "seed"], columns="group",
                                       values="income_per_capita_mean_yuan")[groups]
@@ -91,8 +91,8 @@ def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none
 
 
 def summary_markdown(table: pd.DataFrame, reference: str = "none") -> str:
-    """The summary as Markdown: income and fiscal cost against ``reference``, shipped and without assumed gains."""
-    lines = [f"**Each tier against `{reference}`**, as shipped and with every assumed gain switched off "
+    """The summary as Markdown: income and fiscal cost against ``reference``, shipped and without public money."""
+    lines = [f"**Each tier against `{reference}`**, as shipped and with every public-money mechanism switched off "
              "(95 % intervals over seeds)", "", "| " + " | ".join(SUMMARY_HEAD) + " |", "|---" * len(SUMMARY_HEAD) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in _summary_rows(table)]
     return "\n".join(lines)
@@ -226,7 +226,7 @@ def markdown(table: pd.DataFrame, outcomes: Sequence[str] = SHOWN) -> str:
 
 
 #: The files a decomposition writes beside a sweep's runs (read back by the report).
-TABLE_FILE, SUMMARY_FILE = "decomposition.csv", "assumed_gains.csv"
+TABLE_FILE, SUMMARY_FILE = "decomposition.csv", "without_public_money.csv"
 
 
 def write(out: Path, table: pd.DataFrame, overview: pd.DataFrame) -> str:
@@ -266,8 +266,10 @@ def html_section(sweep_dir: Path) -> str:
              "<p>Every difference between a tier and the tier below it is one of its named mechanisms "
              "(docs/ODD.md, the tiers' mechanisms). Each is measured on the same seeds, under the baseline, "
              "two ways: <b>removed</b> (the full tier minus the tier without it) and <b>alone</b> (the tier "
-             "below plus it, and what it needs, minus the tier below). Mechanisms marked <i>assumed gain</i> "
-             "have a gain set by a parameter with no modelled cost of its own.</p>",
+             "below plus it, and what it needs, minus the tier below). <i>Without public money</i>: the tier "
+             "with every mechanism the state pays for switched off (grants, pay, projects, rewards, floor "
+             "prices, cheap credit). A mechanism marked <i>assumed gain</i> would have a gain set by a parameter "
+             "with no modelled cost of its own.</p>",
              f"<p>{html.escape(in_words(overview))}</p>",
              _html_table(SUMMARY_HEAD, [[html.escape(c) if i < 2 else c for i, c in enumerate(row)]
                                         for row in _summary_rows(overview)])]

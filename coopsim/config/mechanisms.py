@@ -67,6 +67,8 @@ class Mechanism:
 
 
 C, G, F, P = "tier.cooperative", "tier.government", "tier.federation", "tier.platform"
+#: The kind of the mechanisms the state pays for.
+PUBLIC_MONEY = "public money"
 
 MECHANISMS: tuple[Mechanism, ...] = (
     # -- 1.0: the village cooperative ------------------------------------------------
@@ -82,6 +84,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
             f"{C}.land_rent_yuan_per_mu",
             f"{C}.day_wage_yuan",
             f"{C}.management_cost_share",
+            f"{C}.bookkeeping_yuan_per_year",
             f"{C}.industries",
             f"{C}.herding",
             f"{C}.choice_temperature",
@@ -91,30 +94,45 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "cooperative.collective_land",
         "v1",
         "organisation",
-        "the collective's land farmed by the cooperative",
-        "none modelled: the land is brought into production from nothing (no household loses its use)",
+        "idle collective land (waste, abandoned plots: no household farms it) farmed by the cooperative",
+        "reclaiming it first (clearing, terraces, water), paid at founding, borrowed where cash lacks; "
+        "then inputs and wages like any land",
         {f"{C}.collective_land_mu": 0.0},
-        assumed=True,
+        keys=(f"{C}.reclamation_cost_yuan_per_mu",),
     ),
     Mechanism(
-        "cooperative.scale_yield",
+        "cooperative.extension",
         "v1",
         "organisation",
-        "higher yields at scale",
-        "none modelled",
-        {f"{C}.scale_yield_uplift": 0.0},
+        "technicians close part of the yield gap (good practice over what farmers get alone)",
+        "the technicians' pay: at least one per cooperative, hired only where the gain at reference prices "
+        "pays for them",
+        {f"{C}.extension": False},
         requires=("cooperative.land_pooling",),
-        assumed=True,
+        keys=(f"{C}.extension_yield_gain", f"{C}.technician_yuan_per_year", f"{C}.mu_per_technician"),
     ),
     Mechanism(
         "cooperative.marketing",
         "v1",
         "market",
-        "selling as a cooperative loses sales_margin instead of the middlemen's margin",
-        "none modelled: no lot size, distance or selling cost",
-        {f"{C}.sales_margin": Ref("market.middleman_margin")},
+        "the members' output sold as one lot: the fixed cost of collecting a lot is spread over tens of "
+        "thousands of yuan instead of each household's few hundred",
+        "the wholesale margin on every yuan, as for anyone; the managers' time (the management cost)",
+        {f"{C}.marketing": False},
         requires=("cooperative.land_pooling",),
-        assumed=True,
+        keys=("market.wholesale_margin", "market.collection_cost_yuan", "market.max_collection_share"),
+    ),
+    Mechanism(
+        "cooperative.trusteeship",
+        "v1",
+        "organisation",
+        "production trusteeship: the members' own land their workers at home cannot farm (the migrants' "
+        "land) is farmed by the cooperative with machines; the household keeps the harvest",
+        "the household pays a fee per mu: the work's days (machines save some) at the cooperative's day wage "
+        "and the machines' cost, plus the cooperative's margin; it trusts land only where a year's harvest, "
+        "after inputs and its selling cost, pays the fee",
+        {f"{C}.trusteeship": False},
+        keys=(f"{C}.machine_labour_saving", f"{C}.machine_yuan_per_mu", f"{C}.trusteeship_margin"),
     ),
     Mechanism(
         "cooperative.shares",
@@ -133,6 +151,15 @@ MECHANISMS: tuple[Mechanism, ...] = (
         {f"{C}.credit_limit_yuan": 0.0},
         requires=("cooperative.land_pooling",),
         keys=(f"{C}.loan_rate_annual",),
+    ),
+    Mechanism(
+        "cooperative.elite_capture",
+        "v1",
+        "cost",
+        "nothing: a transfer to the village cadres' households",
+        "elite_capture_share of each surplus taken by the cadres' households before the rules split it, out "
+        "of what members and the collective would get",
+        {f"{C}.distribution.elite_capture_share": 0.0},
     ),
     Mechanism(
         "cooperative.startup_grant",
@@ -198,32 +225,40 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "federation.technology",
         "v2",
         "organisation",
-        "shared technicians: higher yields",
-        "none modelled beyond the service fee",
+        "technicians shared across the township: each member pays its share by land, not a whole technician, "
+        "so extension pays for small cooperatives too",
+        "the members' shares of the technicians' pay",
         {f"{F}.technology": False},
-        keys=(f"{F}.technology_yield_uplift",),
-        assumed=True,
+        keys=(f"{C}.extension_yield_gain", f"{C}.technician_yuan_per_year", f"{C}.mu_per_technician"),
     ),
     Mechanism(
         "federation.management",
         "v2",
         "organisation",
-        "shared accounting: a lower management cost share",
-        "none modelled beyond the service fee",
+        "shared accountants: each keeps several members' books, so each pays a share of one",
+        "the members' shares of the accountants' pay (the service fee and the federation's overheads)",
         {f"{F}.management": False},
-        keys=(f"{F}.management_cost_saving",),
-        assumed=True,
+        keys=(f"{F}.cooperatives_per_accountant", f"{C}.bookkeeping_yuan_per_year"),
+    ),
+    Mechanism(
+        "federation.bulk_inputs",
+        "v2",
+        "market",
+        "members' inputs (seed, feed, fertiliser) bought in bulk at a discount",
+        "a procurement fee to the federation (buying, storing, delivering)",
+        {f"{F}.bulk_inputs": False},
+        keys=(f"{F}.bulk_input_discount", f"{F}.procurement_share"),
     ),
     Mechanism(
         "federation.marketing",
         "v2",
         "market",
-        "the back-end contract: buys at a price agreed before the season, sells in bulk to buyers "
-        "who absorb market_reach times the township's capacity, at a lower margin",
-        "the federation carries the price risk, borrows and can fail",
+        "the back-end contract: buys at a price agreed before the season, sells the township's output as one "
+        "lot in the township's market or the county's, whichever pays (the county's buyers absorb only what "
+        "all its townships' do, and its price falls as more is sold there)",
+        "haulage to the county's market; the federation carries the price risk, borrows and can fail",
         {f"{F}.marketing": False},
-        keys=(f"{F}.market_reach", f"{F}.marketing_margin"),
-        assumed=True,
+        keys=(f"{F}.bulk_haulage_share",),
     ),
     Mechanism(
         "federation.strong_lead_weak",
@@ -254,24 +289,37 @@ MECHANISMS: tuple[Mechanism, ...] = (
         keys=(f"{P}.floor_share",),
     ),
     Mechanism(
+        "platform.order_contracts",
+        "v3",
+        "market",
+        "double binding: leading enterprises the platform brings in order part of each contracted village's "
+        "output at a price agreed for the year, collected at the village (no selling cost, no local glut)",
+        "the enterprise's discount on the contract price; it reneges when the market falls far below the "
+        "contract, leaving the output to the market just when prices are worst (the floor price is separate)",
+        {f"{P}.order_contracts": False},
+        keys=(f"{P}.order_share", f"{P}.order_price_share", f"{P}.renege_gap"),
+    ),
+    Mechanism(
         "platform.processing",
         "v3",
         "market",
-        "the platform processes part of the output: value added, local processing jobs",
-        "the platform's margin pays its running costs, the state covers a loss",
+        "the platform buys part of the output to process: local processing jobs, and by contract a second "
+        "payout to the sellers of a share of the processing margin",
+        "processing costs (energy, packaging, the plant) and wages; the platform keeps the rest of the margin "
+        "for its running costs, the state covers a loss",
         {f"{P}.processing": False},
-        keys=(f"{P}.processing_share", f"{P}.processing_value_added", f"{P}.processing_days_per_10k_yuan"),
-        assumed=True,
+        keys=(f"{P}.processing_share", f"{P}.processing_value_added", f"{P}.processing_cost_share",
+              f"{P}.processing_days_per_10k_yuan", f"{P}.processing_rebate_share"),
     ),
     Mechanism(
         "platform.brand",
         "v3",
         "market",
-        "a county brand: a price premium",
-        "none modelled",
+        "a county brand: a price premium on the branded output",
+        "grading, packaging and certification (a share of branded sales, paid by the sellers); the county's "
+        "promotion budget (paid by the platform, its losses by the state)",
         {f"{P}.brand": False},
-        keys=(f"{P}.brand_premium",),
-        assumed=True,
+        keys=(f"{P}.brand_premium", f"{P}.brand_fee_share", f"{P}.brand_budget_yuan_per_year"),
     ),
     Mechanism(
         "platform.credit",

@@ -78,10 +78,20 @@ class CommodityConfig:
 
 @dataclass(frozen=True)
 class MarketConfig:
-    """Commodity markets and the middlemen who buy from lone households."""
+    """Commodity markets and what selling costs.
+
+    Every seller — a household, a cooperative, a federation — loses the same
+    share of a lot's value to sell it: ``wholesale_margin`` on every yuan
+    (haulage to and handling at the wholesale market, the buyer's margin) plus
+    ``collection_cost_yuan`` per lot (the trader's trip to the village,
+    grading, bargaining), at most ``max_collection_share`` of the lot
+    (:func:`coopsim.rules.prices.selling_margin`). So small lots lose more.
+    """
 
     commodities: Mapping[str, CommodityConfig] = spec()
-    middleman_margin: float = spec(min=0.0, max=0.9)
+    wholesale_margin: float = spec(min=0.0, max=0.9)
+    collection_cost_yuan: float = spec(**YUAN)
+    max_collection_share: float = spec(min=0.0, max=0.9)
     price_trend_annual: float = spec(min=-0.5, max=0.5)
 
     def check(self, path: str) -> None:
@@ -102,6 +112,10 @@ class HouseholdsConfig:
     registered_poor_share: float = spec(**SHARE)
     cadres_per_village: int = spec(min=1, max=100)
     own_farm_mix: Mapping[str, float] = spec()
+    crops: tuple[str, ...] = spec()
+    planning_horizon_years: float = spec(gt=0.0, max=100.0)
+    herding: float = spec(**PROB)
+    choice_temperature: float = spec(gt=0.0, max=100.0)
     left_behind_labour: float = spec(min=0.0, max=2.0)
     carer_share: float = spec(**SHARE)
     farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
@@ -112,6 +126,8 @@ class HouseholdsConfig:
         if not self.own_farm_mix or any(v < 0 for v in self.own_farm_mix.values()):
             fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), "must give shares >= 0 for at least one commodity")
         require_sum_one(f"{path}.own_farm_mix", dict(self.own_farm_mix), self.own_farm_mix.values(), "shares")
+        if not self.crops:
+            fail(f"{path}.crops", [], "must list at least one commodity")
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,9 @@ class RunConfig:
             if name not in known:
                 fail(f"households.own_farm_mix.{name}", self.households.own_farm_mix[name],
                      f"unknown commodity; known: {', '.join(sorted(known))}")
+        for i, name in enumerate(self.households.crops):
+            if name not in known:
+                fail(f"households.crops[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")
         coop = self.tier.cooperative
         if coop is not None:
             sh = coop.shareholding

@@ -114,6 +114,7 @@ class DistributionConfig:
     managers_share: float = spec(**SHARE)
     rule: str = spec(choices=("village", "law"))
     transaction_share: float = spec(**SHARE)
+    elite_capture_share: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
         require_sum_one(f"{path}.members_share", self.members_share,
@@ -135,11 +136,22 @@ class CooperativeConfig:
     distribution: DistributionConfig = spec()
     industries: tuple[str, ...] = spec()
     collective_land_mu: float = spec(**MU)
+    reclamation_cost_yuan_per_mu: float = spec(**YUAN)
     land_rent_yuan_per_mu: float = spec(**YUAN)
     day_wage_yuan: float = spec(**YUAN)
-    sales_margin: float = spec(min=0.0, max=0.9)
+    marketing: bool = spec()
     management_cost_share: float = spec(**SHARE)
-    scale_yield_uplift: float = spec(min=0.0, max=2.0)
+    bookkeeping_yuan_per_year: float = spec(**YUAN)
+    business_mode: str = spec(choices=("farm", "contract_out"))
+    contract_out_rent_yuan_per_mu: float = spec(**YUAN)
+    trusteeship: bool = spec()
+    machine_labour_saving: float = spec(**SHARE)
+    machine_yuan_per_mu: float = spec(**YUAN)
+    trusteeship_margin: float = spec(min=0.0, max=5.0)
+    extension: bool = spec()
+    extension_yield_gain: float = spec(min=0.0, max=2.0)
+    technician_yuan_per_year: float = spec(**YUAN)
+    mu_per_technician: float = spec(gt=0.0, max=MU["max"])
     startup_grant_yuan: float = spec(**YUAN)
     loan_rate_annual: float = spec(min=0.0, max=1.0)
     credit_limit_yuan: float = spec(**YUAN)
@@ -155,6 +167,13 @@ class CooperativeConfig:
             fail(f"{path}.industries", [], "must list at least one commodity")
 
 
+def check_spread(block: typing.Any, path: str) -> None:
+    """An institution's spread completes no earlier than its pioneers start."""
+    if (block.complete_year, block.complete_month) < (block.start_year, block.start_month):
+        fail(f"{path}.complete_year", [block.complete_year, block.complete_month],
+             f"the spread must complete no earlier than the pioneers start ({block.start_year}-{block.start_month:02d})")
+
+
 @dataclass(frozen=True)
 class FederationConfig:
     """A township federation of village cooperatives (tier 2.0, "two contracts, one work").
@@ -166,6 +185,10 @@ class FederationConfig:
 
     start_year: int = spec(**YEAR)
     start_month: int = spec(choices=MONTHS)
+    pioneer_share: float = spec(**SHARE)
+    complete_year: int = spec(**YEAR)
+    complete_month: int = spec(choices=MONTHS)
+    min_member_villages: int = spec(min=1, max=1000)
     planning: bool = spec()
     planning_temperature: float = spec(gt=0.0, max=100.0)
     fund: bool = spec()
@@ -173,12 +196,13 @@ class FederationConfig:
     fund_rate_annual: float = spec(min=0.0, max=1.0)
     fund_limit_yuan_per_member: float = spec(**YUAN)
     technology: bool = spec()
-    technology_yield_uplift: float = spec(min=0.0, max=2.0)
     management: bool = spec()
-    management_cost_saving: float = spec(**SHARE)
+    cooperatives_per_accountant: float = spec(min=1.0, max=1000.0)
+    bulk_inputs: bool = spec()
+    bulk_input_discount: float = spec(**SHARE)
+    procurement_share: float = spec(**SHARE)
     marketing: bool = spec()
-    marketing_margin: float = spec(min=0.0, max=0.9)
-    market_reach: float = spec(min=1.0, max=1000.0)
+    bulk_haulage_share: float = spec(**SHARE)
     strong_lead_weak: bool = spec()
     joint_investment_share: float = spec(**SHARE)
     joint_return_annual: float = spec(min=-1.0, max=1.0)
@@ -186,6 +210,9 @@ class FederationConfig:
     service_fee_share: float = spec(**SHARE)
     overhead_yuan_per_year: float = spec(**YUAN)
     credit_limit_yuan: float = spec(**YUAN)
+
+    def check(self, path: str) -> None:
+        check_spread(self, path)
 
 
 @dataclass(frozen=True)
@@ -218,14 +245,25 @@ class PlatformConfig:
 
     start_year: int = spec(**YEAR)
     start_month: int = spec(choices=MONTHS)
+    pioneer_share: float = spec(**SHARE)
+    complete_year: int = spec(**YEAR)
+    complete_month: int = spec(choices=MONTHS)
     floor_price: bool = spec()
     floor_share: float = spec(min=0.0, max=2.0)
+    order_contracts: bool = spec()
+    order_share: float = spec(**SHARE)
+    order_price_share: float = spec(min=0.0, max=2.0)
+    renege_gap: float = spec(**SHARE)
     processing: bool = spec()
     processing_share: float = spec(**SHARE)
     processing_value_added: float = spec(min=0.0, max=5.0)
+    processing_cost_share: float = spec(**SHARE)
     processing_days_per_10k_yuan: float = spec(min=0.0, max=10_000.0)
+    processing_rebate_share: float = spec(**SHARE)
     brand: bool = spec()
     brand_premium: float = spec(min=0.0, max=2.0)
+    brand_fee_share: float = spec(**SHARE)
+    brand_budget_yuan_per_year: float = spec(**YUAN)
     credit: bool = spec()
     credit_rate_annual: float = spec(min=0.0, max=1.0)
     credit_limit_multiplier: float = spec(min=1.0, max=1000.0)
@@ -237,6 +275,7 @@ class PlatformConfig:
     overhead_yuan_per_year: float = spec(**YUAN)
 
     def check(self, path: str) -> None:
+        check_spread(self, path)
         if self.export_labour_share + self.export_margin_share > 1.0:
             fail(f"{path}.export_margin_share", self.export_margin_share,
                  f"export_labour_share + export_margin_share must be <= 1 (labour is {self.export_labour_share})")

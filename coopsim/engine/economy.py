@@ -33,10 +33,10 @@ from coopsim.institutions.operations import operate
 from coopsim.institutions.year_end import close_year
 from coopsim.markets import LabourMarket, Market, city_conditions, price_multiplier
 from coopsim.money import Ledger, to_fen
-from coopsim.rules.founding import founding_months
+from coopsim.rules.founding import founding_months, starting_crops
 from coopsim.world import World, build_world
 
-OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "capable_persons")
+OUTSIDE_ACCOUNTS = ("opening", "market", "middlemen", "city", "state", "bank", "capable_persons", "enterprises")
 
 __all__ = ["OUTSIDE_ACCOUNTS", "TICKS", "Economy", "default_threads"]
 
@@ -72,16 +72,19 @@ class Economy:
         factor = price_multiplier(cfg.shocks, cfg.commodities, cfg.start_year, cfg.months, self.streams["shocks"])
         self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"], factor)
         self.ledger = self._open_ledger(savings)
-        self.coops, self.partners = institutions.build(cfg, self.world, self.market, self.ledger)
+        self.coops, self.partners = institutions.build(cfg, self.world, self.market, self.ledger,
+                                                       self.streams["spread"])
         conditions = city_conditions(cfg.shocks, cfg.labour.destination_names, cfg.start_year, cfg.months)
         self.labour_market = LabourMarket(cfg.labour, self.world, conditions)
         self.labour_market.initial_destinations(self.hh, self.streams["migration"])
-        self.mix = np.zeros(len(self.market.names))  # the own farms' crop mix
+        mix = np.zeros(len(self.market.names))  # the own farms' crops at the start, by share of households
         for name, share in cfg.households.own_farm_mix.items():
-            self.mix[self.market.index_of(name)] = share
+            mix[self.market.index_of(name)] = share
+        self.hh.crop[:] = starting_crops(mix, self.hh.n, self.streams["crops"])
         self.livelihoods = Livelihoods(cfg, self.world, self.hh, self.market, self.ledger, self.labour_market,
-                                       self.coops, self.partners, self.mix)
-        self._own_land = np.bincount(self.hh.township, weights=self.hh.land_mu, minlength=self.world.n_townships)
+                                       self.coops, self.partners, self.streams["crops"])
+        self._own_planted: np.ndarray = np.zeros((self.world.n_townships, len(self.market.names)))
+        self._own_planted_version = (-1, -1)
         self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(cfg, self.world, self.hh, self.ledger, self.market, self.labour_market,
                                  self.livelihoods, self.coops)
@@ -179,14 +182,17 @@ class Economy:
 
     # -- the economy's steps, in the calendar's order -------------------------------
     def markets(self, t: int) -> None:
-        """Update the planted area of every crop in every township."""
+        """Update the planted area of every crop in every township: the households' own farms and the
+        cooperatives' land."""
         hh, w, coops = self.hh, self.world, self.coops
-        if coops is None:
-            own = self._own_land
-        else:  # own land changes only when households put land into a cooperative
-            own = coops.cached_by_membership("own_land_by_township", lambda: np.bincount(
-                hh.township, weights=hh.land_mu - hh.land_in_coop_mu, minlength=w.n_townships))
-        planted = own[:, None] * self.mix[None, :]
+        version = (self.livelihoods.crop_version, coops.membership_version if coops is not None else 0)
+        if version != self._own_planted_version:  # crops change in January, own land when land is put in
+            own = hh.land_mu - hh.land_in_coop_mu
+            c = len(self.market.names)
+            self._own_planted = np.bincount(hh.township * c + hh.crop, weights=own,
+                                            minlength=w.n_townships * c).reshape(w.n_townships, c)
+            self._own_planted_version = version
+        planted = self._own_planted.copy()
         if coops is not None:
             by_village = coops.planted_mu(hh)
             planted += np.add.reduceat(by_village, np.flatnonzero(np.diff(np.r_[-1, w.village_township])), axis=0)
@@ -243,7 +249,7 @@ class Economy:
 
     def close_year(self, year: int) -> None:
         """The year's rural income per county sets next year's 345 pay; the year's income starts again."""
-        self.livelihoods.close_year()
+        self.livelihoods.close_year(12 * year + 11)
 
     # -- running ----------------------------------------------------------
     def run(self, progress: Callable[[int], None] | None = None) -> RunTables:

@@ -17,7 +17,8 @@ import numpy as np
 
 #: Stream names. Adding a name never changes the numbers of existing streams,
 #: because each stream's seed is derived from the root seed and its own name.
-STREAM_NAMES = ("world", "households", "prices", "migration", "destinations", "membership", "institutions", "shocks")
+STREAM_NAMES = ("world", "households", "prices", "migration", "destinations", "membership", "institutions", "shocks",
+                "spread", "crops")
 
 
 def _name_key(name: str) -> int:

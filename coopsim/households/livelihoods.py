@@ -29,8 +29,10 @@ import numpy as np
 from coopsim.config import RunConfig
 from coopsim.households.state import SOURCE, Households
 from coopsim.money import Ledger, Rows, to_fen
+from coopsim.rules.founding import choose_industries
 from coopsim.rules.livelihood import farm_labour_factor, spending_yuan
 from coopsim.rules.pay import secretary_base_pay_yuan
+from coopsim.rules.services import trusteeship_pays
 from coopsim.world import World
 
 if TYPE_CHECKING:
@@ -70,18 +72,22 @@ class Livelihoods:
         The run's config, region, households, commodity markets, ledger and labour market.
     coops, partners
         The tier's village cooperatives (``None`` in tier ``none``) and the partners above them.
-    mix
-        The own farms' crop mix (share of own land in each commodity, in the market's order).
+    crops_rng
+        The stream of the households' crop choices (two uniforms per household each December).
     """
 
     def __init__(self, cfg: RunConfig, world: World, hh: Households, market: Market, ledger: Ledger,
                  labour: LabourMarket, coops: VillageCooperatives | None, partners: Sequence[Partner],
-                 mix: np.ndarray) -> None:
+                 crops_rng: np.random.Generator) -> None:
         self.cfg, self.world, self.hh, self.market, self.ledger = cfg, world, hh, market, ledger
-        self.labour, self.coops, self.partners, self.mix = labour, coops, tuple(partners), mix
+        self.labour, self.coops, self.partners, self.crops_rng = labour, coops, tuple(partners), crops_rng
         self._lock = threading.Lock()  # for what blocks stepped on different threads share
         self.county = world.township_county[hh.township]
-        self.labour_days_per_mu = (mix * market.labour_days_per_mu).sum()  # own farm's work per mu and year
+        #: The crops households choose among (market indices), and a count of the times any household re-chose.
+        self.crop_candidates = np.array([market.index_of(n) for n in cfg.households.crops], dtype=np.int64)
+        self.crop_version = 0
+        #: Days each household worked on its own farm this year (what its farm income is judged against).
+        self.farm_days_year = np.zeros(hh.n)
         #: Each household's local earnings per worker at home (yuan/month), a moving average.
         self.local_income = self._starting_local_income()
         city = labour.base_wage(0) * hh.productivity
@@ -91,8 +97,9 @@ class Livelihoods:
         #: Each county's rural income per person last year (yuan), the reference of the secretaries' "345" pay.
         self.rural_income_reference = np.full(world.n_counties, cfg.tier.cadre_pay.previous_year_rural_income_yuan)
         # Set when the month opens, before the households step:
-        self.value_per_mu = np.zeros(world.n_townships)
-        self.input_per_mu = 0.0
+        self.value_per_mu = np.zeros((world.n_townships, len(market.names)))
+        self.input_per_mu = np.zeros(len(market.names))
+        self.month = 0
         self.secretary_pay = (np.zeros(world.n_counties), np.zeros(world.n_counties))
         # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
         head_villages = np.arange(world.n_villages) < round(cfg.tier.cadre_pay.also_head_share * world.n_villages)
@@ -113,18 +120,20 @@ class Livelihoods:
 
     def _starting_local_income(self) -> np.ndarray:
         """Local earnings per worker at the start (yuan/month): casual work and the own farm's net sales."""
-        hh, m, mix = self.hh, self.market, self.mix
+        hh, m = self.hh, self.market
         casual = self.labour.local_day_wage(0) * self.cfg.labour.local_days_per_month
-        farm = (hh.land_mu * (mix * m.revenue_per_mu * (1 - m.input_cost_share)).sum()
-                * (1 - m.middleman_margin) / 12.0)
-        return casual + farm * hh.productivity / np.maximum(hh.working_age, 1)
+        lot = hh.land_mu * m.revenue_per_mu[hh.crop] * hh.productivity / 12.0  # an average month's lot
+        inputs = lot * m.input_cost_share[hh.crop]
+        net = lot * (1 - m.selling_margin(lot)) - inputs
+        return casual + net / np.maximum(hh.working_age, 1)
 
     # -- the month opens, the year closes -----------------------------------------
     def open_month(self, t: int) -> None:
         """The month's farm-gate values and the secretaries' pay rates; a new tally of village income."""
-        m, mix = self.market, self.mix
-        self.value_per_mu = (m.gross_yuan_per_mu(t) * mix[None, :]).sum(axis=1)
-        self.input_per_mu = float((m.input_yuan_per_mu(t) * mix).sum())
+        m = self.market
+        self.value_per_mu = m.gross_yuan_per_mu(t)  # (townships, crops)
+        self.input_per_mu = m.input_yuan_per_mu(t)
+        self.month = t
         rule = self.cfg.tier.cadre_pay
         self.secretary_pay = (np.array([secretary_base_pay_yuan(rule, x, True) for x in self.rural_income_reference]),
                               np.array([secretary_base_pay_yuan(rule, x, False) for x in self.rural_income_reference]))
@@ -135,15 +144,57 @@ class Livelihoods:
             self.remit_stale[:] = True
         self.village_income_fen[:] = 0
 
-    def close_year(self) -> None:
-        """The year's income per person in each county becomes next year's 345 pay
-        reference; the households' year income starts again."""
+    def close_year(self, t: int) -> None:
+        """Households whose farm paid less than casual work re-choose their crop (:meth:`review_crops`);
+        the year's income per person in each county becomes next year's 345 pay reference; the
+        households' year income starts again."""
+        self.review_crops(t)
         hh, w = self.hh, self.world
         total = hh.income_year_total_fen() / 100.0
         self.rural_income_reference = (np.bincount(self.county, weights=total, minlength=w.n_counties)
                                        / np.bincount(self.county, weights=hh.members.astype(np.float64),
                                                      minlength=w.n_counties))
         hh.income_year[:] = 0
+        self.farm_days_year[:] = 0
+
+    def review_crops(self, t: int) -> int:
+        """December: each household whose own farm, after a year of harvests, paid less per day of work than
+        casual local work re-chooses its crop by the cooperatives' rule
+        (:func:`~coopsim.rules.founding.choose_industries`), with its own information: the last twelve
+        months' prices in its township's market, the selling cost of its own lot, its labour at the local
+        day wage, no rent; herding on its village's most common crop. A new crop is planted in January.
+        Returns how many households changed crop."""
+        hh, m, cfg = self.hh, self.market, self.cfg.households
+        u = self.crops_rng.random((hh.n, 2))  # drawn for every household, so the stream stays aligned
+        own = hh.land_mu - hh.land_in_coop_mu
+        wage = self.labour.local_day_wage(t)
+        harvesting = t - (hh.crop_planted_month + m.months_to_first_harvest[hh.crop]) + 1 >= 12
+        earned = hh.income_year[SOURCE["own_farm"]] / 100.0
+        due = np.flatnonzero((own > 0) & harvesting & (earned < self.farm_days_year * wage))
+        if not due.size:
+            return 0
+        c = self.crop_candidates
+        index = m.price_index[max(t - 11, 0): t + 1].mean(axis=0)[c]
+        price = m.revenue_per_mu[c] * index * m.local_factor()[hh.township[due]][:, c]  # a mu's year, (due, C)
+        lot = price * (own[due] * hh.productivity[due])[:, None] / 12.0
+        gross = price * hh.productivity[due][:, None] * (1 - m.selling_margin(lot))
+        upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * wage
+        horizon = 12.0 * cfg.planning_horizon_years
+        harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
+        net = ((gross - upkeep) * harvest_months - upkeep * (horizon - harvest_months)) / horizon
+        villages = self.world.n_villages
+        counts = np.bincount(hh.village * len(m.names) + hh.crop, minlength=villages * len(m.names))
+        mode = counts.reshape(villages, len(m.names)).argmax(axis=1)  # each village's most common crop
+        position = np.full(len(m.names), -1, dtype=np.int64)
+        position[c] = np.arange(len(c))
+        pick = c[choose_industries(net, position[mode[hh.village[due]]], cfg.herding, cfg.choice_temperature,
+                                   u[due, 0], u[due, 1])]
+        changed = due[pick != hh.crop[due]]
+        hh.crop[changed] = pick[pick != hh.crop[due]]
+        hh.crop_planted_month[changed] = t + 1
+        if changed.size:
+            self.crop_version += 1
+        return int(changed.size)
 
     # -- the household steps ------------------------------------------------------
     def migrate(self, t: int, rows: slice) -> None:
@@ -187,18 +238,55 @@ class Livelihoods:
                                            + 1 / 12 * np.maximum(per_worker, 1.0), self.local_income[rows])
 
     def _farm(self, rows: slice, at_home: np.ndarray, coop_days: np.ndarray) -> None:
-        """The own farm: the work done with the days left after cooperative work, sold to middlemen."""
+        """The own farm: the work done with the days left after cooperative work, sold to middlemen (a small lot's
+        selling cost: :meth:`~coopsim.markets.commodities.Market.selling_margin`)."""
         cfg, hh, led = self.cfg.households, self.hh, self.ledger
         available = (at_home + cfg.left_behind_labour * hh.dependants[rows]) * cfg.farm_days_per_worker_month - coop_days
         own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
-        factor = farm_labour_factor(own * self.labour_days_per_mu / 12.0, np.maximum(available, 0.0))
-        value_per_mu = self.value_per_mu[hh.township[rows]]
-        sales = to_fen(own * value_per_mu * hh.productivity[rows] * factor * (1 - self.market.middleman_margin))
-        inputs = to_fen(own * self.input_per_mu * factor)
+        m, crop = self.market, hh.crop[rows]
+        need = own * m.labour_days_per_mu[crop] / 12.0
+        factor = farm_labour_factor(need, np.maximum(available, 0.0))
+        self.farm_days_year[rows] += need * factor
+        worked = own * factor + self._trusted_mu(rows, own * (1 - factor), crop)
+        producing = self.month >= hh.crop_planted_month[rows] + m.months_to_first_harvest[crop]
+        value_per_mu = np.where(producing, self.value_per_mu[hh.township[rows], crop], 0.0)
+        lot = worked * value_per_mu * hh.productivity[rows]  # the month's lot at the buyers' price (yuan)
+        sales = to_fen(lot * (1 - self.market.selling_margin(lot)))
+        inputs = to_fen(worked * self.input_per_mu[crop])
         led.pay_block("middlemen", "household", sales, "farm_sales", rows)
         inputs = np.minimum(inputs, led.block("household", rows))
         led.collect_block("household", "market", inputs, "farm_inputs", rows)
         hh.earn("own_farm", sales - inputs, rows)
+        fees = self._pay_trusteeship(rows, worked - own * factor, crop)
+        hh.earn("own_farm", -fees, rows)
+
+    def _trusted_mu(self, rows: slice, idle_mu: np.ndarray, crop: np.ndarray) -> np.ndarray:
+        """The land each member household trusts to its cooperative this month: what its workers at home cannot
+        farm, where a year's harvest of a mu, after inputs and its selling cost, pays the trusteeship fee."""
+        coops, hh, m = self.coops, self.hh, self.market
+        if coops is None or not coops.cfg.trusteeship:
+            return np.zeros_like(idle_mu)
+        member = hh.coop_member[rows] & coops.founded[hh.village[rows]]
+        own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
+        year = m.revenue_per_mu[crop] * hh.productivity[rows]  # a mu's year at reference prices
+        net = year * (1 - m.input_cost_share[crop] - m.selling_margin(own * year / 12.0))
+        return np.where(member & trusteeship_pays(net, coops.trusteeship_fee_per_mu[crop]), idle_mu, 0.0)
+
+    def _pay_trusteeship(self, rows: slice, trusted_mu: np.ndarray, crop: np.ndarray) -> np.ndarray:
+        """Members pay their cooperative the month's fee for the land they trusted to it (fen per household,
+        as far as their cash goes); the cooperative does the work with the next month's hiring."""
+        coops = self.coops
+        if coops is None or not trusted_mu.any():
+            return np.zeros(len(trusted_mu), dtype=np.int64)
+        hh, led = self.hh, self.ledger
+        fees = np.minimum(to_fen(trusted_mu * coops.trusteeship_fee_per_mu[crop] / 12.0), led.block("household", rows))
+        who = np.flatnonzero(fees > 0)
+        led.between_rows("household", who + rows.start, "cooperative", hh.village[rows][who], fees[who],
+                         "trusteeship_fees")
+        days = trusted_mu * self.market.labour_days_per_mu[crop] * (1 - coops.cfg.machine_labour_saving) / 12.0
+        villages, starts = self.villages_of(rows)
+        coops.trust_land(villages, starts, trusted_mu, days, fees)
+        return fees
 
     def villages_of(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
         """The villages the rows belong to and where each starts among the rows."""

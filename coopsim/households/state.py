@@ -59,6 +59,9 @@ class Households:
         sorted destination names, and into ``SECTORS``); -1 when not away.
     coop_member, land_in_coop_mu, share_value_fen
         Cooperative membership, land put in, value of the shares held.
+    crop, crop_planted_month
+        The crop (or herd) of the own farm (a market index) and the month it was planted (the first
+        harvest comes ``months_to_first_harvest`` later); set by the economy.
     income_month, income_year
         (len(INCOME_SOURCES), n) int64 fen, one row per channel (so each
         channel's column of households is contiguous); the month's and the
@@ -82,6 +85,8 @@ class Households:
     coop_member: np.ndarray = field(init=False)
     land_in_coop_mu: np.ndarray = field(init=False)
     share_value_fen: np.ndarray = field(init=False)
+    crop: np.ndarray = field(init=False)
+    crop_planted_month: np.ndarray = field(init=False)
     dependants: np.ndarray = field(init=False)
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
@@ -99,6 +104,8 @@ class Households:
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)
+        self.crop = np.zeros(n, dtype=np.int64)
+        self.crop_planted_month = np.full(n, -1000, dtype=np.int64)
         self.income_month = np.zeros((len(INCOME_SOURCES), n), dtype=np.int64)
         self.income_year = np.zeros((len(INCOME_SOURCES), n), dtype=np.int64)
         self.home_workers = np.zeros(n, dtype=np.int64)

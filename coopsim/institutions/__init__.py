@@ -16,6 +16,8 @@ its config block (:mod:`coopsim.config.tiers`) and one line in :data:`PARTNERS`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from coopsim.config import RunConfig
 from coopsim.institutions.base import Institution, Level, Partner
 from coopsim.institutions.cooperative import VillageCooperatives
@@ -24,6 +26,7 @@ from coopsim.institutions.government import CountyGovernments
 from coopsim.institutions.platform import CountyPlatforms
 from coopsim.markets.commodities import Market
 from coopsim.money import Ledger
+from coopsim.rules.founding import spread_months
 from coopsim.world import World
 
 #: Every kind of partner, by its config block, in the order the cooperatives' operations consult them.
@@ -35,16 +38,23 @@ BLOCKS: dict[str, str] = {VillageCooperatives.block: "village", "collective": "v
                           **{cls.block: cls.level_name for cls in PARTNERS.values()}}
 
 
-def build(cfg: RunConfig, world: World, market: Market, ledger: Ledger) -> tuple[VillageCooperatives | None,
-                                                                                 tuple[Partner, ...]]:
-    """The tier's institutions: its village cooperatives (none in tier ``none``) and its partners, in order."""
+def build(cfg: RunConfig, world: World, market: Market, ledger: Ledger,
+          rng: np.random.Generator) -> tuple[VillageCooperatives | None, tuple[Partner, ...]]:
+    """The tier's institutions: its village cooperatives (none in tier ``none``) and its partners, in order.
+
+    A partner that spreads (``pioneer_share``, ``complete_year``) starts in each of its townships or
+    counties in a month drawn from ``rng`` (:func:`~coopsim.rules.founding.spread_months`)."""
     tier = cfg.tier
     partners = []
     for block, cls in PARTNERS.items():
         block_cfg = getattr(tier, block)
         if block_cfg is not None:
-            start = max((block_cfg.start_year - cfg.start_year) * 12 + block_cfg.start_month - 1, 0)
-            partners.append(cls(block_cfg, start, world, market, ledger))
+            first = (block_cfg.start_year - cfg.start_year) * 12 + block_cfg.start_month - 1
+            partner = cls(block_cfg, max(first, 0), world, market, ledger)
+            if hasattr(block_cfg, "complete_year"):
+                complete = (block_cfg.complete_year - cfg.start_year) * 12 + block_cfg.complete_month - 1
+                partner.start_months = spread_months(partner.level.size, first, complete, block_cfg.pioneer_share, rng)
+            partners.append(partner)
     coops = VillageCooperatives(tier.cooperative, world, market, ledger, partners) if tier.cooperative else None
     return coops, tuple(partners)
 

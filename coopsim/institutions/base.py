@@ -124,14 +124,21 @@ class Institution:
 @dataclass
 class PlanningTerms:
     """What a village expects when it chooses an industry: how it chooses
-    (herding probability, softmax temperature) and what it would earn
-    (market reach, selling margin, yield uplift)."""
+    (herding probability, softmax temperature) and what it would earn: whether
+    its output is sold as one lot (``one_lot``) or member by member; the
+    haulage share at which it could sell in the county's market
+    (``county_haulage``; ``None``: its township's market only); the yield gain
+    of extension and what the technicians cost a year per mu
+    (``technician_yuan_per_mu``; ``inf``: no extension; shared across a
+    township: ``shared_technician_yuan_per_mu``)."""
 
     herding: float
     temperature: float
-    market_reach: float
-    sales_margin: float
-    yield_uplift: float
+    one_lot: bool
+    county_haulage: float | None
+    extension_gain: float
+    technician_yuan_per_mu: float
+    shared_technician_yuan_per_mu: float
 
 
 @dataclass
@@ -144,13 +151,20 @@ class WorkTerms:
     services), of which ``contract_public_yuan`` is paid by the state and the
     rest by outside clients. Of all this work, ``project_labour_yuan`` goes to
     members as wages and ``project_materials_yuan`` to materials; the rest is
-    the cooperative's margin. ``yield_uplift``: on its output.
+    the cooperative's margin. ``technician_yuan_per_year``: what extension
+    would cost each cooperative farming ``land_mu`` a year (``inf``: not
+    offered), for technicians paid ``technician_pay_yuan`` a year who each look
+    after ``mu_per_technician``; it hires them where the yield gain at
+    reference prices pays for them.
     """
 
     project_yuan: np.ndarray
     project_labour_yuan: np.ndarray
     project_materials_yuan: np.ndarray
-    yield_uplift: float | np.ndarray
+    land_mu: np.ndarray
+    technician_yuan_per_year: np.ndarray
+    technician_pay_yuan: float = 0.0
+    mu_per_technician: float = 1.0
     contract_yuan: np.ndarray | float = 0.0
     contract_public_yuan: np.ndarray | float = 0.0
 
@@ -158,12 +172,14 @@ class WorkTerms:
 @dataclass
 class SalesTerms:
     """How each cooperative's output is sold this month: the local price factor,
-    the selling margin, a price premium, and whether it goes through a
-    partner's back-end contract (``channel``) instead of the cooperative
-    selling it itself."""
+    how many lots it is sold in (``lots``: one, or one per member), fees on
+    the sale beyond the selling margin (``fee_share``: grading, packaging), a
+    price premium, and whether it goes through a partner's back-end contract
+    (``channel``) instead of the cooperative selling it itself."""
 
     local: np.ndarray
-    margin: np.ndarray
+    lots: np.ndarray
+    fee_share: np.ndarray
     premium: np.ndarray
     channel: np.ndarray
 
@@ -177,7 +193,8 @@ class Sale:
     margin deducted; ``processed``: the part bought by processors;
     ``to_market``: the rest, sold on the market; ``guaranteed``: the state's
     payout where a guaranteed (floor) price binds; ``channel``: sold through a
-    partner's back-end contract.
+    partner's back-end contract; ``ordered``: the part of ``value`` an
+    enterprise paid under an order contract (not in ``to_market``).
     """
 
     t: int
@@ -190,13 +207,26 @@ class Sale:
     to_market: np.ndarray
     guaranteed: np.ndarray
     channel: np.ndarray
+    ordered: np.ndarray
+
+
+@dataclass
+class OrderTerms:
+    """An enterprise's order contracts this month: the share of each village's output it takes
+    (0 where there is none, or it reneges) and the price it pays, relative to the reference."""
+
+    share: np.ndarray
+    price_index: np.ndarray
 
 
 @dataclass
 class CostTerms:
     """What each cooperative's month costs beyond inputs and wages, and how it borrows.
 
-    Shares are of revenue; rates are annual. ``bank_rate`` is the bank's own
+    Shares are of revenue; rates are annual; ``bookkeeping_yuan_month``: the
+    books' fixed cost (an accountant and audit); ``input_discount``: off the
+    inputs' price where a partner buys them in bulk, for a
+    ``procurement_share`` of the inputs' cost paid to it. ``bank_rate`` is the bank's own
     rate, ``loan_rate`` what each cooperative pays (lower where credit is
     subsidised); ``credit_limit_factor`` multiplies its bank credit limit;
     ``fund_room_fen`` is what it may still borrow from a partner's pooled fund
@@ -204,7 +234,10 @@ class CostTerms:
     """
 
     management_share: float | np.ndarray
+    bookkeeping_yuan_month: np.ndarray
     service_fee_share: float | np.ndarray
+    input_discount: float | np.ndarray
+    procurement_share: float | np.ndarray
     bank_rate: float
     loan_rate: np.ndarray
     credit_limit_factor: np.ndarray
@@ -215,10 +248,13 @@ class CostTerms:
 @dataclass
 class PartnerYear:
     """What a partner's year end adds to the cooperatives' year: income of
-    the village collectives (fen by village) and accounts for the results."""
+    the village collectives (fen by village), what it paid the cooperatives
+    themselves (``coop_income_fen``: rebates, rewards — income of their next
+    year, distributed with it) and accounts for the results."""
 
     collective_income_fen: np.ndarray | None = None
     accounts: dict[str, np.ndarray] = field(default_factory=dict)
+    coop_income_fen: np.ndarray | None = None
 
 
 class Partner(Institution):
@@ -229,12 +265,15 @@ class Partner(Institution):
     cfg
         Its config block (with ``start_year`` and ``start_month``).
     start_month
-        The run month in which it starts (clipped to the run start).
+        The run month in which it starts (clipped to the run start); where it spreads, the pioneers'
+        month, and :attr:`start_months` each account's.
     """
 
     def __init__(self, cfg: object, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
         super().__init__(world, market, ledger)
         self.cfg, self.start_month = cfg, start_month
+        #: The month it starts in each of its accounts (township, county): all at ``start_month`` unless it spreads.
+        self.start_months = np.full(self.level.size, start_month, dtype=np.int64)
 
     # -- the month opens (phase ``institutions``) ------------------------------
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
@@ -253,7 +292,17 @@ class Partner(Institution):
 
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:
-        """Change the price premium, or take villages into its sales channel."""
+        """Change the price premium or fees, or take villages into its sales channel."""
+
+    def pool_lots(self, lot_yuan: np.ndarray, gross_yuan: np.ndarray, channel: np.ndarray) -> np.ndarray:
+        """The lot each village's output is sold in (yuan), given each village's own lot and its
+        output's value before selling costs: a channel that sells its villages' output together pools it."""
+        return lot_yuan
+
+    def order_terms(self, t: int, realised: np.ndarray, founded: np.ndarray, industry: np.ndarray) -> OrderTerms | None:
+        """The order contracts it brokers with enterprises (the buyers' price ``realised`` relative to the
+        reference, ``industry`` each village's commodity), if any."""
+        return None
 
     def buy_for_processing(self, value_fen: np.ndarray, founded: np.ndarray) -> np.ndarray | None:
         """The part of each village's sale it buys to process (fen), if it processes."""
@@ -272,8 +321,10 @@ class Partner(Institution):
         """Sell its channel's output and pay the cooperatives; return each cooperative's revenue."""
         return revenue_fen
 
-    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> None:
-        """Use what it bought this month (processing: wages for workers at home)."""
+    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> np.ndarray | None:
+        """Use what it bought this month (processing: wages for workers at home); return what it paid the
+        cooperatives beyond the sale (fen by village: a contract's second payout), if anything."""
+        return None
 
     def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
         """Change management costs, charge fees, offer cheaper credit or a fund to borrow from."""

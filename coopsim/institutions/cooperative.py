@@ -24,6 +24,7 @@ from coopsim.institutions.base import Institution, Partner, PlanningTerms
 from coopsim.money import Ledger, segment_sums, to_fen
 from coopsim.rules.founding import choose_industry
 from coopsim.rules.prices import local_price_factor
+from coopsim.rules.services import technician_cost_yuan_per_year, trusteeship_fee_yuan_per_mu
 from coopsim.rules.shares import apportion_shares_many
 from coopsim.world import World
 
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
     from coopsim.markets.commodities import Market
 
 #: Year-to-date income and cost accounts of each cooperative, in fen.
-INCOME = ("revenue", "public_income")
-COSTS = ("inputs", "wages", "land_rent", "management", "interest", "fund_interest", "service_fee", "materials")
+#: ``year_end_income``: what the partners paid at the last year's close (rebates, rewards), distributed this year.
+#: ``service_income``: members' fees for production trusteeship.
+INCOME = ("revenue", "public_income", "year_end_income", "service_income")
+COSTS = ("inputs", "procurement", "wages", "land_rent", "management", "extension", "machines", "interest",
+         "fund_interest", "service_fee", "materials")
 YTD = INCOME + COSTS
 
 
@@ -86,6 +90,13 @@ class VillageCooperatives(Institution):
         self.household_pay: HouseholdPay | None = None
         #: The accounts of the last year closed (fen by village), for the results.
         self.year_accounts: dict[str, np.ndarray] = {}
+        #: Production trusteeship: the yearly fee per mu of each crop, and the members' land trusted to each
+        #: cooperative this month (mu) and the work it needs (days), done with the next month's hiring.
+        self.trusteeship_fee_per_mu = trusteeship_fee_yuan_per_mu(
+            market.labour_days_per_mu, cfg.machine_labour_saving, cfg.day_wage_yuan, cfg.machine_yuan_per_mu,
+            cfg.trusteeship_margin)
+        self.trusted_mu = np.zeros(v)
+        self.trusted_days = np.zeros(v)
 
     def cached_by_membership(self, name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """``compute()``, recomputed only when membership or founding changed since."""
@@ -112,24 +123,34 @@ class VillageCooperatives(Institution):
             return np.where(self.founded, members_land + self.cfg.collective_land_mu, 0.0)
         return self.cached_by_membership("land", land)
 
-    def expected_net_per_mu(self, v: int, t: int, land_mu: float) -> np.ndarray:
+    def expected_net_per_mu(self, v: int, t: int, land_mu: float, members: int) -> np.ndarray:
         """Net yuan per mu and year that village ``v`` expects from each candidate industry.
 
         Uses the last twelve months' average price index and the local price
         the township would pay if this cooperative's ``land_mu`` were added to
         what is already planted there (it knows its own market, not what its
-        neighbours will plant next).
+        neighbours will plant next) — or the county's, less haulage, where its
+        federation sells there and that pays more; the selling cost of its lot
+        (one lot, or ``members`` lots sold apart); the yield gain of extension
+        where it pays for the technicians.
         """
-        m, c, cfg = self.market, self.industries, self.cfg
+        m, c, cfg, w = self.market, self.industries, self.cfg, self.world
         index = m.price_index[max(t - 11, 0) : t + 1].mean(axis=0)[c]
-        town = self.world.village_township[v]
+        town = w.village_township[v]
         own = np.zeros(len(m.names))
         if self.founded[v] and self.industry[v] >= 0:
             own[self.industry[v]] = land_mu
-        planted = m.planted_mu[town] - own + land_mu
-        plan = self.planning_terms(v)
-        local = local_price_factor(planted, m.capacity_mu[town] * plan.market_reach, m.flexibility)[c]
-        gross = m.revenue_per_mu[c] * index * local * (1 + plan.yield_uplift) * (1 - plan.sales_margin)
+        plan = self.planning_terms(v, land_mu)
+        local = local_price_factor(m.planted_mu[town] - own + land_mu, m.capacity_mu[town], m.flexibility)
+        if plan.county_haulage is not None:
+            towns = w.township_county == w.township_county[town]
+            county = local_price_factor(m.planted_mu[towns].sum(axis=0) - own + land_mu,
+                                        m.capacity_mu[towns].sum(axis=0), m.flexibility)
+            local = np.maximum(local, county * (1 - plan.county_haulage))
+        price = m.revenue_per_mu[c] * index * local[c]  # a year's output of a mu at the expected price
+        lot = price * land_mu / 12.0 / (1 if plan.one_lot else max(members, 1))
+        extension = np.maximum(plan.extension_gain * price - plan.technician_yuan_per_mu, 0.0)
+        gross = price * (1 - m.selling_margin(lot)) + extension
         upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * cfg.day_wage_yuan \
             + cfg.land_rent_yuan_per_mu
         net = gross * (1 - cfg.management_cost_share) - upkeep
@@ -138,11 +159,14 @@ class VillageCooperatives(Institution):
         harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
         return (net * harvest_months - upkeep * (horizon - harvest_months)) / horizon
 
-    def planning_terms(self, v: int) -> PlanningTerms:
+    def planning_terms(self, v: int, land_mu: float = 0.0) -> PlanningTerms:
         """How village ``v`` chooses its industry and what it expects to earn: its
         own rule, as the partners change it (a federation that plans: no herding)."""
         cfg = self.cfg
-        terms = PlanningTerms(cfg.herding, cfg.choice_temperature, 1.0, cfg.sales_margin, cfg.scale_yield_uplift)
+        technician = float(technician_cost_yuan_per_year(land_mu, cfg.technician_yuan_per_year, cfg.mu_per_technician)
+                           / max(land_mu, 1e-9)) if cfg.extension else np.inf
+        terms = PlanningTerms(cfg.herding, cfg.choice_temperature, cfg.marketing, None, cfg.extension_yield_gain,
+                              technician, cfg.technician_yuan_per_year / cfg.mu_per_technician)
         for partner in self.partners:
             partner.planning_terms(v, terms)
         return terms
@@ -173,7 +197,8 @@ class VillageCooperatives(Institution):
         nb = self.world.neighbours[v]
         neighbour_choices = self.candidate_positions(self.industry[nb[self.founded[nb]]])
         herding, temperature = self.choice_rule(v)
-        pick = choose_industry(self.expected_net_per_mu(v, t, land), neighbour_choices, herding,
+        members = int(hh.coop_member[sl].sum())
+        pick = choose_industry(self.expected_net_per_mu(v, t, land, members), neighbour_choices, herding,
                                temperature, float(u[0]), float(u[1]))
         self.industry[v] = self.industries[pick]
         self.founded[v] = True
@@ -181,6 +206,12 @@ class VillageCooperatives(Institution):
         self.founded_month[v] = self.planted_month[v] = t
         grant = int(to_fen(self.cfg.startup_grant_yuan))
         self.ledger.pay("state", ("cooperative", v), grant, "coop_startup_grant")
+        # The idle collective land it farms is reclaimed first (contractors are paid; what cash lacks it owes the bank).
+        reclaim = int(to_fen(self.cfg.collective_land_mu * self.cfg.reclamation_cost_yuan_per_mu))
+        short = max(reclaim - int(self.ledger.block("cooperative")[v]), 0)
+        self.ledger.pay("bank", ("cooperative", v), short, "coop_loans")
+        self.debt_fen[v] += short
+        self.ledger.pay(("cooperative", v), "market", reclaim, "coop_land_reclamation")
         sh = self.cfg.shareholding
         village_value = sh.collective_assets_yuan + float(hh.share_value_fen[sl].sum()) / 100
         investment = int(to_fen(sh.capable_person_share / (1 - sh.capable_person_share) * village_value))
@@ -229,6 +260,18 @@ class VillageCooperatives(Institution):
             self.capable_fraction[founded] = sh.capable_person_share
         self.household_fraction = frac
 
+    def trust_land(self, villages: np.ndarray, starts: np.ndarray, mu: np.ndarray, days: np.ndarray,
+                   fees_fen: np.ndarray) -> None:
+        """Members of ``villages`` (rows from ``starts``) trusted ``mu`` of land needing ``days`` of work this
+        month and paid ``fees_fen`` (already moved by the ledger): booked as the cooperatives' service income;
+        the work is done with the next month's hiring."""
+        ends = np.append(starts[1:], len(mu))
+        with self._lock:
+            for v, a, b in zip(villages, starts, ends, strict=True):
+                self.trusted_mu[v] += mu[a:b].sum()
+                self.trusted_days[v] += days[a:b].sum()
+                self.ytd["service_income"][v] += fees_fen[a:b].sum()
+
     # -- monthly book-keeping ------------------------------------------------
     def book_month(self, revenue: np.ndarray, public: np.ndarray, costs: dict[str, np.ndarray],
                    wages: np.ndarray, rent: np.ndarray) -> None:
@@ -256,11 +299,11 @@ class VillageCooperatives(Institution):
         out[rows, self.industry[rows]] = self.land_mu(hh)[rows]
         return out
 
-    def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray, land_mu: np.ndarray) -> int:
+    def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray, land_mu: np.ndarray, members: np.ndarray) -> int:
         """Switch loss-making industries after ``review_after_months`` of harvests.
 
         ``u`` is (villages, 2) uniforms from the ``institutions`` stream;
-        ``land_mu`` the land each cooperative farms. A
+        ``land_mu`` the land each cooperative farms, ``members`` its member households. A
         cooperative re-chooses (without herding) from what it expects now;
         a new industry starts its own wait for the first harvest next month.
         Returns the number of switches.
@@ -272,7 +315,8 @@ class VillageCooperatives(Institution):
         switched = 0
         for v in np.flatnonzero(due):
             _herding, temperature = self.choice_rule(int(v))
-            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land_mu[v])),
+            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land_mu[v]),
+                                                                            int(members[v])),
                                                    np.array([], dtype=np.int64), 0.0,
                                                    temperature, 1.0, float(u[v, 1]))]
             if pick != self.industry[v]:

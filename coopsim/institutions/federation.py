@@ -33,6 +33,7 @@ from coopsim.institutions.base import (
 )
 from coopsim.money import Ledger, allocate, to_fen
 from coopsim.rules.prices import local_price_factor
+from coopsim.rules.services import technician_cost_yuan_per_year
 from coopsim.world import World
 
 if TYPE_CHECKING:
@@ -71,31 +72,46 @@ class TownshipFederations(Partner):
 
     # -- founding and the season's prices -------------------------------------
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
-        """Found every township's federation on its date; each later January, agree the season's prices."""
-        if t == self.start_month:
-            self.start(t)
-        if self.active.any() and t % 12 == 0 and t != self.start_month:
-            self.agree_prices(t)
+        """Found each township's federation once its date has come and at least ``min_member_villages``
+        of its villages have a cooperative to unite; each January, agree the season's prices."""
+        due = ~self.active & (self.start_months <= t)
+        if due.any():
+            members = self.level.totals(founded.astype(np.int64))
+            new = due & (members >= self.cfg.min_member_villages)
+            if new.any():
+                self.start(t, new)
+        if self.active.any() and t % 12 == 0:
+            self.agree_prices(t, self.active)
 
-    def start(self, t: int) -> None:
-        """Found every township's federation; the state seeds the pooled fund."""
-        self.active[:] = True
+    def start(self, t: int, towns: np.ndarray) -> None:
+        """Found the federations of ``towns`` (a mask); the state seeds their pooled funds."""
+        self.active |= towns
         if self.cfg.fund:
-            seed = np.full(self.world.n_townships, int(to_fen(self.cfg.fund_seed_yuan)), dtype=np.int64)
+            seed = np.where(towns, int(to_fen(self.cfg.fund_seed_yuan)), 0).astype(np.int64)
             self.ledger.pay_block("state", "federation", seed, "federation_fund_seed")
             self.fund_capital_fen += seed
-        self.agree_prices(t)
+        self.agree_prices(t, towns)
 
     def bulk_local_factor(self) -> np.ndarray:
-        """(townships, C) price factor for bulk sales that reach ``market_reach`` times further."""
-        m = self.market
-        return local_price_factor(m.planted_mu, m.capacity_mu * self.cfg.market_reach, m.flexibility[None, :])
+        """(townships, C) price factor of the federation's bulk sales: its township's market or, less
+        ``bulk_haulage_share``, the county's wholesale market, whichever pays more. The county's buyers
+        absorb only what all its townships' buyers do (its capacity), so selling there pays only where
+        the township is glutted and the county is not."""
+        m, w = self.market, self.world
+        county = w.township_county
+        planted = np.zeros((w.n_counties, m.planted_mu.shape[1]))
+        capacity = np.zeros_like(planted)
+        np.add.at(planted, county, m.planted_mu)
+        np.add.at(capacity, county, m.capacity_mu)
+        wider = local_price_factor(planted, capacity, m.flexibility[None, :])[county] * (1 - self.cfg.bulk_haulage_share)
+        return np.maximum(m.local_factor(), wider)
 
-    def agree_prices(self, t: int) -> None:
-        """Set the season's purchase prices (January): the last year's average
-        price index at bulk-market reach, less the bulk selling margin."""
+    def agree_prices(self, t: int, towns: np.ndarray) -> None:
+        """Set the season's purchase prices of ``towns`` (in January, or when a federation starts): the last
+        year's average price index in its bulk market, less the selling cost of a large lot."""
         recent = self.market.price_index[max(t - 12, 0) : max(t, 1)].mean(axis=0)
-        self.agreed_index = recent[None, :] * self.bulk_local_factor() * (1 - self.cfg.marketing_margin)
+        agreed = recent[None, :] * self.bulk_local_factor() * (1 - self.market.selling_margin(np.inf))
+        self.agreed_index = np.where(towns[:, None], agreed, self.agreed_index)
 
     # -- the front-end contract: planning, technology, management, the fund ----
     def planning_terms(self, v: int, terms: PlanningTerms) -> None:
@@ -108,22 +124,33 @@ class TownshipFederations(Partner):
         if cfg.planning:
             terms.herding, terms.temperature = 0.0, cfg.planning_temperature
         if cfg.marketing:
-            terms.market_reach, terms.sales_margin = cfg.market_reach, cfg.marketing_margin
+            terms.one_lot, terms.county_haulage = True, cfg.bulk_haulage_share
         if cfg.technology:
-            terms.yield_uplift += cfg.technology_yield_uplift
+            terms.technician_yuan_per_mu = min(terms.technician_yuan_per_mu, terms.shared_technician_yuan_per_mu)
 
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """Technology raises the members' yields."""
-        terms.yield_uplift = terms.yield_uplift + np.where(self.lever("technology", founded),
-                                                           self.cfg.technology_yield_uplift, 0.0)
+        """Technicians shared across the township: each member pays its share, by land, of the
+        technicians all members' land needs (at least one per township)."""
+        served = self.lever("technology", founded)
+        if not served.any():
+            return
+        land = np.where(served, terms.land_mu, 0.0)
+        pool = self.level.totals(land)[self.world.village_township]
+        shared = technician_cost_yuan_per_year(land, terms.technician_pay_yuan, terms.mu_per_technician, pool)
+        terms.technician_yuan_per_year = np.where(served, shared, terms.technician_yuan_per_year)
 
     def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
-        """Shared management saves members' management costs; members pay the service
-        fee; the pooled fund lends before the bank, at its own rate."""
+        """Shared accountants keep several members' books (each pays its share of one); bulk purchase cuts
+        the inputs' price for a procurement fee; members pay the service fee; the pooled fund lends before
+        the bank, at its own rate."""
         founded, cfg = coops.founded, self.cfg
-        terms.management_share = terms.management_share - np.where(self.lever("management", founded),
-                                                                   cfg.management_cost_saving, 0.0)
+        terms.bookkeeping_yuan_month = np.where(self.lever("management", founded),
+                                                terms.bookkeeping_yuan_month / cfg.cooperatives_per_accountant,
+                                                terms.bookkeeping_yuan_month)
         terms.service_fee_share = terms.service_fee_share + np.where(self.serving(founded), cfg.service_fee_share, 0.0)
+        bulk = self.lever("bulk_inputs", founded)
+        terms.input_discount = np.where(bulk, cfg.bulk_input_discount, terms.input_discount)
+        terms.procurement_share = np.where(bulk, cfg.procurement_share, terms.procurement_share)
         terms.fund_rate = cfg.fund_rate_annual
         terms.fund_room_fen = self.fund_room_fen(coops.fund_debt_fen, founded)
 
@@ -148,17 +175,24 @@ class TownshipFederations(Partner):
     def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
         """The service fee and the fund's interest; the interest adds to the fund."""
         self.collect_from(coops, costs["service_fee"], "federation_service_fee")
+        self.collect_from(coops, costs["procurement"], "federation_procurement_fee")
         self.collect_from(coops, costs["fund_interest"], "federation_fund_interest")
         self.fund_capital_fen += self.level.totals(costs["fund_interest"])
 
     # -- the back-end contract: buying at the agreed price, selling in bulk -------
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:
-        """Members' output goes through the federation, at its bulk market's local price and margin."""
+        """Members' output goes through the federation, at its bulk market's price."""
         self.marketing = self.lever("marketing", founded)
         terms.local = np.where(self.marketing, self.bulk_local_factor()[township, industry], terms.local)
-        terms.margin = np.where(self.marketing, self.cfg.marketing_margin, terms.margin)
         terms.channel = terms.channel | self.marketing
+
+    def pool_lots(self, lot_yuan: np.ndarray, gross_yuan: np.ndarray, channel: np.ndarray) -> np.ndarray:
+        """The members' output is sold as each township's one lot."""
+        if not self.marketing.any():
+            return lot_yuan
+        pooled = self.level.totals(np.where(self.marketing, gross_yuan, 0.0))[self.world.village_township]
+        return np.where(self.marketing, pooled, lot_yuan)
 
     def settle_channel(self, sale: Sale, revenue_fen: np.ndarray, coops: Cooperatives) -> np.ndarray:
         """Sell the members' output in bulk (market, floor payouts, processors pay the
@@ -169,6 +203,8 @@ class TownshipFederations(Partner):
             return revenue_fen
         led = self.ledger
         led.pay_block("market", "federation", self.level.totals(np.where(via, sale.to_market, 0)), "federation_sales")
+        led.pay_block("enterprises", "federation", self.level.totals(np.where(via, sale.ordered, 0)),
+                      "order_contract_sales")
         led.pay_block("state", "federation", self.level.totals(np.where(via, sale.guaranteed, 0)),
                       "floor_price_payout")
         for partner in coops.partners:
@@ -228,7 +264,7 @@ class TownshipFederations(Partner):
     def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
         """Joint income goes to the villages' collectives; the surplus is rebated."""
         year = self.year_end(coops.collective_income_last_fen, thin_fen)
-        return PartnerYear(year["joint_income"], {"coop_federation_rebate_fen": year["rebate"]})
+        return PartnerYear(year["joint_income"], {"coop_federation_rebate_fen": year["rebate"]}, year["rebate"])
 
     def year_end(self, collective_income_fen: np.ndarray, thin_fen: int) -> dict[str, np.ndarray]:
         """Repay the bank, earn and return joint-operation income, rebate the surplus.

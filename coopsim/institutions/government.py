@@ -98,7 +98,7 @@ class CountyGovernments(Partner):
     # -- the reward fund ----------------------------------------------------------
     def close_year(self, coops: Cooperatives, accounts: dict[str, np.ndarray], thin_fen: int) -> PartnerYear:
         reward = self.rewards(accounts["coop_profit_fen"], coops.founded)
-        return PartnerYear(None, {"coop_reward_fen": reward})
+        return PartnerYear(None, {"coop_reward_fen": reward}, reward)
 
     def rewards(self, operating_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
         """The prefecture's reward fund, shared equally by qualifying cooperatives.

@@ -24,6 +24,7 @@ from coopsim.institutions.base import (
     Accounts,
     Cooperatives,
     CostTerms,
+    OrderTerms,
     Partner,
     Sale,
     SalesTerms,
@@ -70,28 +71,31 @@ class CountyPlatforms(Partner):
         self.bought_fen = np.zeros(world.n_villages, dtype=np.int64)
         #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
         self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
-        #: Each commodity's price, relative to its reference, that this year's order contracts are written
-        #: against: the mean of the twelve months before (set each January and at the start).
-        self.contract_index = np.ones(len(market.names))
+        #: Each county's price of each commodity, relative to its reference, that this year's order contracts are
+        #: written against: the mean of the twelve months before (set each January and when it starts there).
+        self.contract_index = np.ones((world.n_counties, len(market.names)))
+        #: The villages whose enterprise reneged on its order contract this month.
+        self.reneged = np.zeros(world.n_villages, dtype=bool)
+        #: Who it bought from this month, and how much (paid the second payout once the output is processed).
+        self._sellers: list[tuple[Accounts, np.ndarray]] = []
 
     def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
         """Villages reached by platform mechanism ``name`` (a boolean lever)."""
         return founded & self.active[self.village_county] & bool(getattr(self.cfg, name))
 
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
-        """Start in every county on its date; each January, write the year's order contracts."""
-        if t == self.start_month:
-            self.start()
-        if self.active.any() and (t == self.start_month or t % 12 == 0):
-            self.write_contracts(t)
+        """Start in each county on its date; write the year's order contracts there and each January."""
+        new = ~self.active & (self.start_months == t)
+        self.active |= new
+        due = new | (self.active if t % 12 == 0 else False)
+        if np.any(due):
+            self.write_contracts(t, due)
 
-    def start(self) -> None:
-        self.active[:] = True
-
-    def write_contracts(self, t: int) -> None:
-        """Write this year's order contracts against the prices of the twelve months before
-        (so the floor follows the prices farmers actually see, trend and all)."""
-        self.contract_index = self.market.price_index[max(t - 12, 0): max(t, 1)].mean(axis=0)
+    def write_contracts(self, t: int, counties: np.ndarray) -> None:
+        """Write this year's order contracts in ``counties`` (a mask) against the prices of the twelve months
+        before (so the floor follows the prices farmers actually see, trend and all)."""
+        recent = self.market.price_index[max(t - 12, 0): max(t, 1)].mean(axis=0)
+        self.contract_index = np.where(counties[:, None], recent[None, :], self.contract_index)
 
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
         """The outside contracts the platform brings each village's labour export team: wages to members at
@@ -108,8 +112,22 @@ class CountyPlatforms(Partner):
     # -- order contracts: brand, processing, floor prices ---------------------------
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:
-        """The county brand earns a premium."""
-        terms.premium = np.where(self.lever("brand", founded), 1 + self.cfg.brand_premium, terms.premium)
+        """The county brand earns a premium on what meets its grade; grading, packaging and
+        certification cost the sellers ``brand_fee_share`` of the branded sales."""
+        branded = self.lever("brand", founded)
+        terms.premium = np.where(branded, 1 + self.cfg.brand_premium, terms.premium)
+        terms.fee_share = terms.fee_share + np.where(branded, self.cfg.brand_fee_share, 0.0)
+
+    def order_terms(self, t: int, realised: np.ndarray, founded: np.ndarray, industry: np.ndarray) -> OrderTerms:
+        """Double binding: the leading enterprises it brings in take ``order_share`` of contracted villages'
+        output at ``order_price_share`` of the price the year's contract is written against — and renege,
+        leaving it to the market, in a month when the market is more than ``renege_gap`` below that price."""
+        cfg = self.cfg
+        contract = self.contract_index[self.village_county, industry] * cfg.order_price_share
+        keeps = realised >= contract * (1 - cfg.renege_gap)
+        bound = self.lever("order_contracts", founded)
+        self.reneged = bound & ~keeps
+        return OrderTerms(np.where(bound & keeps, cfg.order_share, 0.0), contract)
 
     def buy_for_processing(self, value_fen: np.ndarray, founded: np.ndarray) -> np.ndarray:
         """It buys ``processing_share`` of what contracted villages sell."""
@@ -122,16 +140,39 @@ class CountyPlatforms(Partner):
         """The state pays contracted villages the gap below the floor: ``floor_share`` of the price
         their contract was written against."""
         floor = self.lever("floor_price", founded)
-        floor_index = self.cfg.floor_share * self.contract_index[industry]
+        floor_index = self.cfg.floor_share * self.contract_index[self.village_county, industry]
         return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, floor_index)), 0)
 
-    def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
-        self.pay_down(seller, seller.level.totals(np.where(mask, self.bought_fen, 0)), "platform_purchases")
+    def second_payout_rate(self, day_wage_yuan: float) -> float:
+        """What the contract pays back per yuan bought, once processed: ``processing_rebate_share`` of the
+        processing margin expected on it (value added less processing costs and wages), never negative."""
+        cfg = self.cfg
+        margin = cfg.processing_value_added - cfg.processing_cost_share \
+            - cfg.processing_days_per_10k_yuan * day_wage_yuan / 10_000
+        return cfg.processing_rebate_share * max(margin, 0.0)
 
-    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> None:
+    def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
+        """Pay for what it bought to process (the second payout on it follows the processing)."""
+        bought = seller.level.totals(np.where(mask, self.bought_fen, 0))
+        self.pay_down(seller, bought, "platform_purchases")
+        self._sellers.append((seller, bought))
+
+    def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> np.ndarray | None:
+        """Process what it bought; pay the sellers the contract's second payout on it. Returns what the
+        cooperatives were paid (fen by village; a federation's share reaches them through its rebate)."""
         self.wage_per_worker_fen[:] = 0
         if self.bought_fen.any():
             self.process(self.bought_fen, hh, day_wage_yuan)
+        rate = self.second_payout_rate(day_wage_yuan)
+        to_coops = None
+        for seller, bought in self._sellers:
+            payout = np.floor(bought * rate).astype(np.int64)
+            if rate > 0 and bought.any():
+                self.pay_down(seller, payout, "processing_second_payout")
+            if seller.block == "cooperative":
+                to_coops = payout
+        self._sellers = []
+        return to_coops
 
     # -- processing ---------------------------------------------------------------
     def process(self, bought_fen: np.ndarray, hh: Households, day_wage_yuan: float) -> int:
@@ -148,6 +189,8 @@ class CountyPlatforms(Partner):
         per_county = self.level.totals(bought_fen)
         sales = to_fen(per_county / 100.0 * (1 + cfg.processing_value_added))
         led.pay_block("market", "platform", sales, "processed_sales")
+        led.collect_block("platform", "market", to_fen(per_county / 100.0 * cfg.processing_cost_share),
+                          "processing_costs")
         wage_total = to_fen(per_county / 100.0 / 10_000 * cfg.processing_days_per_10k_yuan * day_wage_yuan)
         workers = np.add.reduceat(hh.home_workers, self.household_starts)
         self.wage_per_worker_fen = wage_total // np.maximum(workers, 1)
@@ -179,9 +222,12 @@ class CountyPlatforms(Partner):
         self.run_costs()
 
     def run_costs(self) -> None:
-        """Monthly overhead; the state covers whatever the platform cannot pay."""
-        led = self.ledger
-        cost = np.where(self.active, int(to_fen(self.cfg.overhead_yuan_per_year / 12)), 0).astype(np.int64)
+        """Monthly overhead and the brand's promotion; the state covers whatever the platform cannot pay."""
+        led, cfg = self.ledger, self.cfg
+        cost = np.where(self.active, int(to_fen(cfg.overhead_yuan_per_year / 12)), 0).astype(np.int64)
         led.collect_block("platform", "market", cost, "platform_overhead")
+        if cfg.brand:
+            promotion = np.where(self.active, int(to_fen(cfg.brand_budget_yuan_per_year / 12)), 0).astype(np.int64)
+            led.collect_block("platform", "market", promotion, "brand_promotion")
         cover = np.maximum(-led.block("platform"), 0)
         led.pay_block("state", "platform", cover, "platform_loss_cover")

@@ -33,8 +33,10 @@ def close_year(coops: VillageCooperatives, hh: Households, t: int, rng: np.rando
             coops.collective_income_fen += year.collective_income_fen
             accounts["collective_income_fen"] = coops.collective_income_fen
         accounts.update(year.accounts)
+        if year.coop_income_fen is not None:  # cash received after this year's distribution: next year's income
+            coops.ytd["year_end_income"] += year.coop_income_fen
     u = rng.random((coops.world.n_villages, 2))
-    coops.review(t, accounts["coop_profit_fen"], u, coops.land_mu(hh))
+    coops.review(t, accounts["coop_profit_fen"], u, coops.land_mu(hh), coops.members_by_village(hh))
     accounts["coop_industry"] = coops.industry.copy()
     coops.year_accounts = accounts
     spend_collective(coops, hh, performance_share)
@@ -60,6 +62,8 @@ def distribute(coops: VillageCooperatives, hh: Households) -> dict[str, np.ndarr
         if invested is not None:
             surpluses -= invested
             joint += invested
+    captured = _elite_capture(coops, hh, surpluses)
+    surpluses -= segment_sums(captured, starts)
     law = coops.cfg.distribution.rule == "law"
     # the first part: the guaranteed dividends (village practice) or the refund by transactions (the law)
     to_hh_guaranteed, to_hh_dividend, to_managers, to_collective, to_capable_persons = (
@@ -76,7 +80,24 @@ def distribute(coops: VillageCooperatives, hh: Households) -> dict[str, np.ndarr
     coops.dividends_fen = segment_sums(to_hh_guaranteed + to_hh_dividend, starts)
     coops.collective_income_last_fen = coops.collective_income_fen
     coops.collective_income_fen = to_collective
-    return _close_accounts(coops, profit, joint, segment_sums(to_managers, starts))
+    accounts = _close_accounts(coops, profit, joint, segment_sums(to_managers, starts))
+    accounts["coop_captured_fen"] = segment_sums(captured, starts)
+    return accounts
+
+
+def _elite_capture(coops: VillageCooperatives, hh: Households, surpluses: np.ndarray) -> np.ndarray:
+    """The village cadres' households take ``elite_capture_share`` of each positive surplus before it is
+    split by the rules, shared equally among them (fen by household)."""
+    share = coops.cfg.distribution.elite_capture_share
+    if share <= 0:
+        return np.zeros(hh.n, dtype=np.int64)
+    founded = coops.founded
+    taken = np.where(founded, np.floor(share * np.maximum(surpluses, 0)), 0).astype(np.int64)
+    to_cadres = split_equally(taken, hh.cadre & founded[hh.village], hh.village)
+    coops.ledger.between_blocks("cooperative", "household", coops.world.village_starts, to_cadres,
+                                "coop_elite_capture")
+    hh.earn("dividends", to_cadres)
+    return to_cadres
 
 
 def _close_accounts(coops: VillageCooperatives, profit: np.ndarray, joint: np.ndarray,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.config import MarketConfig
-from coopsim.rules.prices import local_price_factor, price_path
+from coopsim.rules.prices import local_price_factor, price_path, selling_margin
 from coopsim.world import World
 
 
@@ -38,7 +38,7 @@ class Market:
                  shock_factor: np.ndarray | None = None) -> None:
         self.names = tuple(sorted(cfg.commodities))
         specs = [cfg.commodities[n] for n in self.names]
-        self.middleman_margin = cfg.middleman_margin
+        self.selling = (cfg.wholesale_margin, cfg.collection_cost_yuan, cfg.max_collection_share)
         trend = (1.0 + cfg.price_trend_annual) ** (np.arange(months) / 12.0)  # nominal farm-gate price trend
         self.base_prices = np.stack([price_path(s, months, rng) for s in specs], axis=1) * trend[:, None]
         self.prices = self.base_prices if shock_factor is None else self.base_prices * shock_factor
@@ -55,6 +55,10 @@ class Market:
         self.capacity_mu = villages_per_town[:, None] * per_village[None, :]
         self.flexibility = np.array([s.price_flexibility for s in specs])
         self.planted_mu = np.zeros_like(self.capacity_mu)
+
+    def selling_margin(self, lot_yuan: np.ndarray | float) -> np.ndarray:
+        """Share of each lot's value (yuan, at the prices it sells for) lost in selling it (the same for every seller)."""
+        return selling_margin(lot_yuan, *self.selling)
 
     def index_of(self, name: str) -> int:
         return self.names.index(name)

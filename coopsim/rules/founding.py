@@ -28,6 +28,34 @@ def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rn
     return np.maximum(months, 0)
 
 
+def spread_months(n: int, first: int, complete: int, pioneer_share: float, rng: np.random.Generator) -> np.ndarray:
+    """Month (from the run start) in which each of ``n`` townships or counties takes up an institution.
+
+    The pioneers — a ``pioneer_share`` of them, at least one, drawn at random — start in month
+    ``first``; the others in a month drawn uniformly from ``first`` up to ``complete``. Months
+    before the run start are clipped to 0.
+
+    >>> spread_months(4, 12, 12, 0.25, np.random.default_rng(1)).tolist()
+    [12, 12, 12, 12]
+    """
+    order = rng.permutation(n)
+    months = np.empty(n, dtype=np.int64)
+    pioneers = min(max(int(round(pioneer_share * n)), 1), n)
+    months[order[:pioneers]] = first
+    months[order[pioneers:]] = rng.integers(first, max(complete, first) + 1, size=n - pioneers)
+    return np.maximum(months, 0)
+
+
+def starting_crops(shares: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each of ``n`` households' crop at the start (a market index), drawn with probabilities ``shares``.
+
+    >>> starting_crops(np.array([0.0, 1.0, 0.0]), 3, np.random.default_rng(0)).tolist()
+    [1, 1, 1]
+    """
+    cum = np.cumsum(shares) / np.sum(shares)
+    return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(shares) - 1).astype(np.int64)
+
+
 def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, herding: float,
                     temperature: float, u_herd: float, u_pick: float) -> int:
     """A new cooperative's industry: its position among the candidates ``expected_net`` is given for.
@@ -38,9 +66,26 @@ def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, her
     draws from a softmax of ``expected_net`` (yuan per mu, scaled by its
     spread) with ``temperature``. Ties go to the lower index.
     """
-    if u_herd < herding and neighbour_choices.size:
-        return int(np.bincount(neighbour_choices, minlength=len(expected_net)).argmax())
-    scale = max(float(np.std(expected_net)), 1.0)
-    z = (expected_net - expected_net.max()) / (scale * temperature)
-    p = np.exp(z) / np.exp(z).sum()
-    return min(int(np.searchsorted(np.cumsum(p), u_pick, side="right")), len(p) - 1)
+    mode = int(np.bincount(neighbour_choices, minlength=len(expected_net)).argmax()) if neighbour_choices.size else -1
+    return int(choose_industries(np.asarray(expected_net, dtype=np.float64)[None, :], np.array([mode]), herding,
+                                 temperature, np.array([u_herd]), np.array([u_pick]))[0])
+
+
+def choose_industries(expected_net: np.ndarray, herd_choice: np.ndarray, herding: float, temperature: float,
+                      u_herd: np.ndarray, u_pick: np.ndarray) -> np.ndarray:
+    """:func:`choose_industry` for many choosers at once (a cooperative, or each household).
+
+    ``expected_net`` is (choosers, candidates); ``herd_choice`` the position each would copy (its
+    neighbours' most common, or -1 for none), with probability ``herding`` (``u_herd < herding``);
+    otherwise a draw ``u_pick`` from the softmax of its row, scaled by the row's spread.
+
+    >>> choose_industries(np.array([[0.0, 100.0], [0.0, 100.0]]), np.array([0, -1]), 1.0, 0.01,
+    ...                   np.array([0.5, 0.5]), np.array([0.2, 0.2])).tolist()
+    [0, 1]
+    """
+    scale = np.maximum(np.std(expected_net, axis=1), 1.0)
+    z = (expected_net - expected_net.max(axis=1, keepdims=True)) / (scale[:, None] * temperature)
+    p = np.exp(z)
+    cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    pick = np.minimum((cum <= np.asarray(u_pick)[:, None]).sum(axis=1), expected_net.shape[1] - 1)
+    return np.where((np.asarray(u_herd) < herding) & (herd_choice >= 0), herd_choice, pick)

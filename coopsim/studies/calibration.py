@@ -42,7 +42,7 @@ from coopsim.rules.livelihood import wage_in_month
 #: What is searched: each an estimate [E] in the config groups, searched over
 #: its range in the parameter vocabulary (what the sources and common sense allow).
 FITTED = ("labour.leave_probability", "labour.return_probability", "labour.remittance_share",
-          "labour.local_days_per_month", "labour.local_wage_growth", "market.middleman_margin",
+          "labour.local_days_per_month", "labour.local_wage_growth", "market.collection_cost_yuan",
           "market.price_trend_annual", "state.basic_transfers_yuan_month_per_person", "households.carer_share")
 PARAMETERS: dict[str, tuple[float, float]] = ranges(FITTED)
 

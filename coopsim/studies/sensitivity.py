@@ -9,7 +9,7 @@ confidence, sigma) and a figure.
 Example::
 
     coopsim-sensitivity --trajectories 8 region=small tier=v1
-    coopsim-sensitivity --param labour.remittance_share 0.3 0.6 --param market.middleman_margin 0.15 0.35
+    coopsim-sensitivity --param labour.remittance_share 0.3 0.6 --param market.collection_cost_yuan 100 400
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from coopsim.config.parameters import ranges
 from coopsim.io.console import console_script
 
 #: Parameters analysed by default (tier 1.0), each over its range in the parameter vocabulary.
-SCREENED_PARAMETERS = ("market.middleman_margin", "labour.leave_probability", "labour.remittance_share",
+SCREENED_PARAMETERS = ("market.collection_cost_yuan", "labour.leave_probability", "labour.remittance_share",
                        "labour.chain_strength", "tier.cooperative.day_wage_yuan",
-                       "tier.cooperative.land_rent_yuan_per_mu", "tier.cooperative.sales_margin",
+                       "tier.cooperative.land_rent_yuan_per_mu", "tier.cooperative.management_cost_share",
                        "tier.cooperative.membership.peer_influence")
 DEFAULT_PARAMS: dict[str, tuple[float, float]] = ranges(SCREENED_PARAMETERS)
 OUTPUTS = tuple(names(SCREENED))
