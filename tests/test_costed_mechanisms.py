@@ -26,10 +26,10 @@ from tests.test_tiers import (
 def test_a_small_lot_loses_more_in_selling_than_a_large_one() -> None:
     """One rule for every seller: a household's lot of 500 yuan loses 0.08 + 200 / 500; the cooperative's
     lot of all its output loses 0.08 + 200 / lot; sold member by member (marketing off), each member's part."""
-    eco = economy_at_month_start("tier=v1")
+    eco = economy_at_month_start("tier=v1", "market.collection_cost_yuan=200")
     m = eco.market
     assert m.selling_margin(np.array([500.0, 40_000.0, 100.0])).tolist() == pytest.approx([0.48, 0.085, 0.58])
-    apart = economy_at_month_start("tier=v1", "ablate=cooperative.marketing")
+    apart = economy_at_month_start("tier=v1", "market.collection_cost_yuan=200", "ablate=cooperative.marketing")
     for e in (eco, apart):
         e.market.price_index[0, :] = 1.0
     members = np.full(6, 20.0)

@@ -62,8 +62,9 @@ MONTH = (
           "federation, platform), pay their costs, borrow what cash does not cover; they publish what each "
           "member household is owed"),
     Phase(31, "earn", "households", "month", "*households: earn*",
-          "members collect cooperative wages and land rent; own farms sell to middlemen; casual local work; "
-          "processing wages; remittances; state transfers; the secretary's pay"),
+          "members collect cooperative wages and land rent; own farms (and the land members trust to the "
+          "cooperative) sell at their lot's selling cost; trusteeship fees; casual local work; processing "
+          "wages; remittances; state transfers; the secretary's pay"),
     Phase(35, "running_costs", "economy", "month", "running costs (v2, v3)",
           "federation and platform overheads; the state covers platform losses"),
     Phase(50, "spend", "households", "month", "*households: spend*", "households spend"),
@@ -76,8 +77,8 @@ MONTH = (
           "the ledger period is closed (no inside account may be overdrawn); monthly tables recorded"),
     Phase(95, "record_year", "economy", "December", "record the year (December)", "annual tables recorded"),
     Phase(96, "close_year", "economy", "December", "close the year (December)",
-          "rural income per person in each county sets next year's 345 pay; the households' year income starts "
-          "again"),
+          "households whose farm paid less than casual work re-choose their crop; rural income per person in "
+          "each county sets next year's 345 pay; the households' year income starts again"),
 )
 
 #: The households' steps, in order (each a method of ``Livelihoods`` taking ``(t, rows)``).

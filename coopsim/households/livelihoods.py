@@ -276,16 +276,17 @@ class Livelihoods:
         """Members pay their cooperative the month's fee for the land they trusted to it (fen per household,
         as far as their cash goes); the cooperative does the work with the next month's hiring."""
         coops = self.coops
-        if coops is None or not trusted_mu.any():
+        if coops is None:
             return np.zeros(len(trusted_mu), dtype=np.int64)
         hh, led = self.hh, self.ledger
         fees = np.minimum(to_fen(trusted_mu * coops.trusteeship_fee_per_mu[crop] / 12.0), led.block("household", rows))
         who = np.flatnonzero(fees > 0)
-        led.between_rows("household", who + rows.start, "cooperative", hh.village[rows][who], fees[who],
-                         "trusteeship_fees")
+        if who.size:
+            led.between_rows("household", who + rows.start, "cooperative", hh.village[rows][who], fees[who],
+                             "trusteeship_fees")
         days = trusted_mu * self.market.labour_days_per_mu[crop] * (1 - coops.cfg.machine_labour_saving) / 12.0
         villages, starts = self.villages_of(rows)
-        coops.trust_land(villages, starts, trusted_mu, days, fees)
+        coops.trust_land(rows, villages, starts, trusted_mu, days, fees)
         return fees
 
     def villages_of(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:

@@ -95,8 +95,10 @@ class VillageCooperatives(Institution):
         self.trusteeship_fee_per_mu = trusteeship_fee_yuan_per_mu(
             market.labour_days_per_mu, cfg.machine_labour_saving, cfg.day_wage_yuan, cfg.machine_yuan_per_mu,
             cfg.trusteeship_margin)
-        self.trusted_mu = np.zeros(v)
-        self.trusted_days = np.zeros(v)
+        #: What each household trusted this month (mu, and the days of work it needs), written by its own step;
+        #: summed by village in row order when the cooperatives hire (the same sums whatever the engine).
+        self.trusted_mu = np.zeros(world.n_households)
+        self.trusted_days = np.zeros(world.n_households)
 
     def cached_by_membership(self, name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """``compute()``, recomputed only when membership or founding changed since."""
@@ -260,17 +262,22 @@ class VillageCooperatives(Institution):
             self.capable_fraction[founded] = sh.capable_person_share
         self.household_fraction = frac
 
-    def trust_land(self, villages: np.ndarray, starts: np.ndarray, mu: np.ndarray, days: np.ndarray,
+    def trust_land(self, rows: slice, villages: np.ndarray, starts: np.ndarray, mu: np.ndarray, days: np.ndarray,
                    fees_fen: np.ndarray) -> None:
-        """Members of ``villages`` (rows from ``starts``) trusted ``mu`` of land needing ``days`` of work this
-        month and paid ``fees_fen`` (already moved by the ledger): booked as the cooperatives' service income;
-        the work is done with the next month's hiring."""
-        ends = np.append(starts[1:], len(mu))
+        """Households ``rows`` (of ``villages``, each from ``starts`` among the rows) trusted ``mu`` of land needing
+        ``days`` of work this month and paid ``fees_fen`` (already moved by the ledger): the fees are the
+        cooperatives' service income; the work is done with the next month's hiring."""
+        self.trusted_mu[rows] = mu
+        self.trusted_days[rows] = days
+        fees = np.add.reduceat(fees_fen, starts) if len(fees_fen) else np.zeros(0, dtype=np.int64)
         with self._lock:
-            for v, a, b in zip(villages, starts, ends, strict=True):
-                self.trusted_mu[v] += mu[a:b].sum()
-                self.trusted_days[v] += days[a:b].sum()
-                self.ytd["service_income"][v] += fees_fen[a:b].sum()
+            self.ytd["service_income"][villages] += fees
+
+    def trusted_by_village(self, hh: Households) -> tuple[np.ndarray, np.ndarray]:
+        """The land trusted to each cooperative last month (mu) and the days of work it needs."""
+        v = self.world.n_villages
+        return (np.bincount(hh.village, weights=self.trusted_mu, minlength=v),
+                np.bincount(hh.village, weights=self.trusted_days, minlength=v))
 
     # -- monthly book-keeping ------------------------------------------------
     def book_month(self, revenue: np.ndarray, public: np.ndarray, costs: dict[str, np.ndarray],

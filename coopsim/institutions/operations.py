@@ -34,8 +34,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     work = work_terms(t, coops, land)
     extension = farming & extension_pays(cfg.extension_yield_gain, land * m.revenue_per_mu[ind],
                                          work.technician_yuan_per_year)
-    trusted_mu, trusted_days = coops.trusted_mu.copy(), coops.trusted_days.copy()  # last month's trusteeship
-    coops.trusted_mu[:], coops.trusted_days[:] = 0.0, 0.0
+    trusted_mu, trusted_days = coops.trusted_by_village(hh)  # last month's trusteeship
     crop_days = np.where(farming, land * m.labour_days_per_mu[ind] / 12.0, 0.0)
     demand_days = crop_days + work.project_labour_yuan / max(cfg.day_wage_yuan, 1e-9) + trusted_days
     counts, days, fill, village_days = hire(coops, hh, demand_days, days_per_worker)
