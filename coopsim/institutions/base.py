@@ -143,7 +143,7 @@ class PlanningTerms:
 
 @dataclass
 class WorkTerms:
-    """The month's work of each cooperative beyond its own crop, and its yield.
+    """The month's work of each cooperative beyond its own crop, and what extension would cost it.
 
     ``project_yuan``: public-project money it carries out this month (paid by
     the state); ``contract_yuan``: outside contracts its labour export team
@@ -288,7 +288,8 @@ class Partner(Institution):
 
     # -- the cooperatives produce and sell (phase ``production``) --------------
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """Add work (public projects, outside contracts for labour export teams) or raise yields (technology)."""
+        """Add work (public projects, outside contracts for labour export teams), or share the cost of extension
+        (technicians for the whole township)."""
 
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:
