@@ -33,13 +33,6 @@ from coopsim.config.tiers import TIER_BLOCKS
 
 
 @dataclass(frozen=True)
-class Ref:
-    """An off value read from another key of the same run config (e.g. the middlemen's margin)."""
-
-    key: str
-
-
-@dataclass(frozen=True)
 class Mechanism:
     """One mechanism of a tier.
 
@@ -403,15 +396,6 @@ def parse_ablate(value: Any, tier: str) -> tuple[Mechanism, ...]:
     return tuple(m for m in pool if m.name in names)
 
 
-def _get(data: Mapping[str, Any], key: str) -> Any:
-    node: Any = data
-    for part in key.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            fail(key, None, "is needed to switch a mechanism off but is missing from the config")
-        node = node[part]
-    return node
-
-
 def _set(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     head, _, rest = key.partition(".")
     if not rest:
@@ -424,5 +408,5 @@ def switch_off(data: Mapping[str, Any], mechanisms: tuple[Mechanism, ...]) -> di
     out = dict(data)
     for m in mechanisms:
         for key, value in m.off.items():
-            out = _set(out, key, _get(data, value.key) if isinstance(value, Ref) else value)
+            out = _set(out, key, value)
     return out

@@ -29,7 +29,7 @@ import numpy as np
 from coopsim.config import RunConfig
 from coopsim.households.state import SOURCE, Households
 from coopsim.money import Ledger, Rows, to_fen
-from coopsim.rules.founding import choose_industries
+from coopsim.rules.founding import choose_industries, over_horizon
 from coopsim.rules.livelihood import farm_labour_factor, spending_yuan
 from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.rules.services import trusteeship_pays
@@ -179,9 +179,7 @@ class Livelihoods:
         lot = price * (own[due] * hh.productivity[due])[:, None] / 12.0
         gross = price * hh.productivity[due][:, None] * (1 - m.selling_margin(lot))
         upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * wage
-        horizon = 12.0 * cfg.planning_horizon_years
-        harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
-        net = ((gross - upkeep) * harvest_months - upkeep * (horizon - harvest_months)) / horizon
+        net = over_horizon(gross - upkeep, upkeep, m.months_to_first_harvest[c], cfg.planning_horizon_years)
         villages = self.world.n_villages
         counts = np.bincount(hh.village * len(m.names) + hh.crop, minlength=villages * len(m.names))
         mode = counts.reshape(villages, len(m.names)).argmax(axis=1)  # each village's most common crop

@@ -22,7 +22,7 @@ from coopsim.households.pay import HouseholdPay
 from coopsim.households.state import Households
 from coopsim.institutions.base import Institution, Partner, PlanningTerms
 from coopsim.money import Ledger, segment_sums, to_fen
-from coopsim.rules.founding import choose_industry
+from coopsim.rules.founding import choose_industry, over_horizon
 from coopsim.rules.prices import local_price_factor
 from coopsim.rules.services import technician_cost_yuan_per_year, trusteeship_fee_yuan_per_mu
 from coopsim.rules.shares import apportion_shares_many
@@ -156,10 +156,7 @@ class VillageCooperatives(Institution):
         upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * cfg.day_wage_yuan \
             + cfg.land_rent_yuan_per_mu
         net = gross * (1 - cfg.management_cost_share) - upkeep
-        # Averaged over the planning horizon: no harvest while the crop or herd matures.
-        horizon = 12.0 * cfg.planning_horizon_years
-        harvest_months = np.clip(horizon - m.months_to_first_harvest[c], 0.0, horizon)
-        return (net * harvest_months - upkeep * (horizon - harvest_months)) / horizon
+        return over_horizon(net, upkeep, m.months_to_first_harvest[c], cfg.planning_horizon_years)
 
     def planning_terms(self, v: int, land_mu: float = 0.0) -> PlanningTerms:
         """How village ``v`` chooses its industry and what it expects to earn: its

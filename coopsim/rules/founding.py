@@ -56,6 +56,19 @@ def starting_crops(shares: np.ndarray, n: int, rng: np.random.Generator) -> np.n
     return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(shares) - 1).astype(np.int64)
 
 
+def over_horizon(net: np.ndarray, upkeep: np.ndarray, months_to_first_harvest: np.ndarray,
+                 horizon_years: float) -> np.ndarray:
+    """A crop's net per mu and year averaged over a planning horizon: ``upkeep`` is paid, and nothing
+    harvested, while the crop or herd matures; ``net`` a year once it yields.
+
+    >>> over_horizon(np.array([1000.0]), np.array([400.0]), np.array([12]), 2.0).tolist()
+    [300.0]
+    """
+    horizon = 12.0 * horizon_years
+    harvest_months = np.clip(horizon - months_to_first_harvest, 0.0, horizon)
+    return (net * harvest_months - upkeep * (horizon - harvest_months)) / horizon
+
+
 def choose_industry(expected_net: np.ndarray, neighbour_choices: np.ndarray, herding: float,
                     temperature: float, u_herd: float, u_pick: float) -> int:
     """A new cooperative's industry: its position among the candidates ``expected_net`` is given for.
