@@ -48,6 +48,29 @@ _ALL = (
     Outcome("collective_assets_per_village_yuan", "collective assets per village (yuan)", "yuan/village", "higher"),
     Outcome("workers_away_mean", "migrant workers away (mean of months)", "workers", None),
     Outcome("migrant_wage_mean_yuan", "migrant wage (December)", "yuan/month", "higher"),
+    Outcome("wage_income_per_capita_yuan", "wage income per person, NBS (yuan/yr)", "yuan/person/year", None),
+    Outcome("net_business_income_per_capita_yuan", "net business income per person, NBS (yuan/yr)",
+            "yuan/person/year", None),
+    Outcome("net_property_income_per_capita_yuan", "net property income per person, NBS (yuan/yr)",
+            "yuan/person/year", None),
+    Outcome("net_transfer_income_per_capita_yuan", "net transfer income per person, NBS (yuan/yr)",
+            "yuan/person/year", None),
+    Outcome("poverty_line_yuan", "poverty line (yuan/yr)", "yuan/person/year", None),
+    Outcome("poverty_entry_rate", "poverty entry", "share of households above the line a year before", "lower"),
+    Outcome("poverty_exit_rate", "poverty exit", "share of households below the line a year before", "higher"),
+    Outcome("registered_poor_below_line_share", "registered poor below the line", "share of registered-poor "
+            "households", "lower"),
+    Outcome("income_poor_registered_share", "income-poor who are registered", "share of households below the line",
+            "higher"),
+    Outcome("registered_poor_remaining_rate", "registered poor not yet checked out", "share of persons", "lower"),
+    Outcome("monitored_household_share", "households monitored for falling back", "share of households", None),
+    Outcome("dibao_recipient_rate", "minimum living allowance recipients", "share of persons", None),
+    Outcome("medical_costs_per_capita_yuan", "medical costs paid per person (yuan/yr)", "yuan/person/year", "lower"),
+    *(Outcome(f"transfer_{k}_per_capita_yuan", f"{label} per person (yuan/yr)", "yuan/person/year", None)
+      for k, label in (("pension", "pensions"), ("dibao", "minimum living allowance"), ("farm_subsidy", "farm subsidy"),
+                       ("poverty_support", "poverty-alleviation support"), ("other_transfers", "other transfers"))),
+    *(Outcome(f"income_share_q{i}", f"income share of the {label} fifth", "share of income", None)
+      for i, label in enumerate(("poorest", "second", "middle", "fourth", "richest"), start=1)),
 )
 
 #: Every outcome, by its column name.

@@ -57,7 +57,11 @@ class Parameter:
 
 
 def pattern_of(key: str) -> str:
-    """The key with its names replaced by ``*`` (``market.commodities.*.unit``)."""
+    """The key with its names replaced by ``*`` (``market.commodities.*.unit``), and the year of a series by
+    year too (``state.pension_yuan_month_by_year.*``)."""
+    head, dot, year = key.rpartition(".")
+    if dot and head.endswith("_by_year"):
+        return f"{head}.*"
     for prefix in NAMED:
         if key.startswith(prefix + "."):
             _name, dot, field = key[len(prefix) + 1:].partition(".")

@@ -16,7 +16,20 @@ from typing import Any
 
 from coopsim.config.mechanisms import parse_ablate, switch_off
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
-from coopsim.config.schema import MONTHS, MU, PROB, SHARE, YEAR, YUAN, ConfigError, build, fail, require_sum_one, spec
+from coopsim.config.schema import (
+    MONTHS,
+    MU,
+    PROB,
+    SHARE,
+    YEAR,
+    YUAN,
+    ConfigError,
+    build,
+    check_series,
+    fail,
+    require_sum_one,
+    spec,
+)
 from coopsim.config.tiers import BLOCKS, RULE_BLOCKS, TIER_BLOCKS, TierConfig, not_in_tier
 
 
@@ -93,6 +106,7 @@ class MarketConfig:
     collection_cost_yuan: float = spec(**YUAN)
     max_collection_share: float = spec(min=0.0, max=0.9)
     price_trend_annual: float = spec(min=-0.5, max=0.5)
+    yield_trend_annual: float = spec(min=-0.2, max=0.2)
 
     def check(self, path: str) -> None:
         if not self.commodities:
@@ -121,6 +135,17 @@ class HouseholdsConfig:
     farm_days_per_worker_month: float = spec(gt=0.0, max=31.0)
     subsistence_yuan_month_per_person: float = spec(**YUAN)
     spending_share_of_savings: float = spec(**SHARE)
+    elderly_share_of_dependants: float = spec(**SHARE)
+    disabled_share: float = spec(**SHARE)
+    land_quality_sigma: float = spec(min=0.0, max=2.0)
+    unsafe_housing_share: float = spec(**SHARE)
+    illness_probability_year: float = spec(**PROB)
+    illness_cost_yuan: float = spec(**YUAN)
+    illness_out_of_pocket_share: float = spec(**SHARE)
+    illness_out_of_pocket_share_poor: float = spec(**SHARE)
+    illness_months: int = spec(min=0, max=60)
+    land_lease_chance: float = spec(**PROB)
+    land_lease_rent_yuan_mu_year: float = spec(**YUAN)
 
     def check(self, path: str) -> None:
         if not self.own_farm_mix or any(v < 0 for v in self.own_farm_mix.values()):
@@ -134,8 +159,7 @@ class HouseholdsConfig:
 class LabourConfig:
     """Working-age adults: local work, migration to the cities, Spring Festival."""
 
-    migrant_wage_yuan_month: float = spec(gt=0.0, max=YUAN["max"])
-    migrant_wage_growth: float = spec(min=-0.5, max=0.5)
+    migrant_wage_yuan_month_by_year: Mapping[int, float] = spec()
     remittance_share: float = spec(**SHARE)
     local_day_wage_yuan: float = spec(**YUAN)
     local_wage_growth: float = spec(min=-0.5, max=0.5)
@@ -154,6 +178,10 @@ class LabourConfig:
     def check(self, path: str) -> None:
         if not self.destinations:
             fail(f"{path}.destinations", {}, "must name at least one destination")
+        check_series(f"{path}.migrant_wage_yuan_month_by_year", self.migrant_wage_yuan_month_by_year)
+        if min(self.migrant_wage_yuan_month_by_year.values()) <= 0:
+            fail(f"{path}.migrant_wage_yuan_month_by_year", dict(self.migrant_wage_yuan_month_by_year),
+                 "every year's wage must be > 0")
 
     @property
     def destination_names(self) -> tuple[str, ...]:
@@ -162,10 +190,22 @@ class LabourConfig:
 
 @dataclass(frozen=True)
 class StateConfig:
-    """Transfers from the state outside any cooperative."""
+    """Transfers from the state outside any cooperative, by kind, each to the households that qualify."""
 
-    poor_allowance_yuan_month_per_person: float = spec(**YUAN)
-    basic_transfers_yuan_month_per_person: float = spec(**YUAN)
+    pension_yuan_month_by_year: Mapping[int, float] = spec()
+    dibao_standard_yuan_year_by_year: Mapping[int, float] = spec()
+    dibao_take_up: float = spec(**SHARE)
+    farm_subsidy_yuan_mu_by_year: Mapping[int, float] = spec()
+    farm_subsidy_month: int = spec(choices=MONTHS)
+    poverty_support_yuan_month_per_person: float = spec(**YUAN)
+    monitoring_from_year: int = spec(**YEAR)
+    monitoring_line_yuan_by_year: Mapping[int, float] = spec()
+    other_transfers_yuan_month_per_person: float = spec(**YUAN)
+
+    def check(self, path: str) -> None:
+        for key in ("pension_yuan_month_by_year", "dibao_standard_yuan_year_by_year", "farm_subsidy_yuan_mu_by_year",
+                    "monitoring_line_yuan_by_year"):
+            check_series(f"{path}.{key}", getattr(self, key))
 
 
 @dataclass(frozen=True)
@@ -175,7 +215,7 @@ class RunConfig:
     seed: int = spec(min=0, max=2**63 - 1)  # every table holds it as a 64-bit integer
     start_year: int = spec(**YEAR)
     years: int = spec(min=1, max=100)
-    poverty_line_yuan: float = spec(**YUAN)
+    poverty_line_yuan_by_year: Mapping[int, float] = spec()
     thin_village_yuan: float = spec(**YUAN)
     progress: str = spec(choices=("auto", "always", "never"))
     household_table: bool = spec()
@@ -210,6 +250,7 @@ class RunConfig:
         return tuple(sorted(self.market.commodities))
 
     def check(self, path: str) -> None:
+        check_series("poverty_line_yuan_by_year", self.poverty_line_yuan_by_year)
         known = set(self.market.commodities)
         check_shocks(self.shocks, known, set(self.labour.destinations), self.start_year, self.months)
         for name in self.households.own_farm_mix:

@@ -96,6 +96,8 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
         key_tp, val_tp = typing.get_args(tp)
         if not isinstance(value, Mapping):
             fail(path, value, "must be a mapping")
+        if key_tp is int:  # years: a YAML file writes 2019, a command-line override '2019'
+            value = _year_keys(value, path)
         return types.MappingProxyType(
             {
                 _convert(key_tp, k, path): _convert(val_tp, v, _join(path, str(k)))
@@ -126,6 +128,19 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
             fail(path, value, "must be a string")
         return value
     raise TypeError(f"schema type {tp!r} at {path} is not supported")
+
+
+def _year_keys(value: Mapping[Any, Any], path: str) -> dict[Any, Any]:
+    """A mapping by year with its keys as integers: ``'2019'`` (as a command-line override writes it)
+    is the year 2019. A year given both ways is ambiguous and fails."""
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        key = int(k) if isinstance(k, str) and k.isdigit() else k
+        if key in out:
+            fail(_join(path, str(k)), v, f"year {key} is given twice (as {key} and as '{key}'); quote the years in "
+                                         f"YAML ('{key}': ...) so a command-line override replaces them")
+        out[key] = v
+    return out
 
 
 def _check_constraints(meta: Mapping[str, Any], value: Any, path: str) -> None:
@@ -198,3 +213,14 @@ def _field_value(tp: Any, field: dataclasses.Field[Any], raw: Any, key: str) -> 
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as err:  # a value of an unexpected shape
         fail(key, raw, f"cannot be read ({type(err).__name__}: {err})")
     return value
+
+
+def check_series(path: str, series: Mapping[int, float], high: float = MAX_YUAN) -> None:
+    """Fail unless ``series`` gives at least one year, every year a calendar year and every value in [0, high]."""
+    if not series:
+        fail(path, {}, "must give a value for at least one year ({year: value, ...})")
+    for year, value in series.items():
+        if not YEAR["min"] <= year <= YEAR["max"]:
+            fail(f"{path}.{year}", value, f"the year must be between {YEAR['min']} and {YEAR['max']}")
+        if not 0.0 <= value <= high:
+            fail(f"{path}.{year}", value, f"must be between 0 and {high:g}")

@@ -75,14 +75,14 @@ class Economy:
         self.coops, self.partners = institutions.build(cfg, self.world, self.market, self.ledger,
                                                        self.streams["spread"])
         conditions = city_conditions(cfg.shocks, cfg.labour.destination_names, cfg.start_year, cfg.months)
-        self.labour_market = LabourMarket(cfg.labour, self.world, conditions)
+        self.labour_market = LabourMarket(cfg.labour, self.world, conditions, cfg.start_year)
         self.labour_market.initial_destinations(self.hh, self.streams["migration"])
         mix = np.zeros(len(self.market.names))  # the own farms' crops at the start, by share of households
         for name, share in cfg.households.own_farm_mix.items():
             mix[self.market.index_of(name)] = share
         self.hh.crop[:] = starting_crops(mix, self.hh.n, self.streams["crops"])
         self.livelihoods = Livelihoods(cfg, self.world, self.hh, self.market, self.ledger, self.labour_market,
-                                       self.coops, self.partners, self.streams["crops"])
+                                       self.coops, self.partners, self.streams["crops"], self.streams["health"])
         self._own_planted: np.ndarray = np.zeros((self.world.n_townships, len(self.market.names)))
         self._own_planted_version = (-1, -1)
         self._pool: ThreadPoolExecutor | None = None

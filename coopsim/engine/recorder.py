@@ -18,7 +18,8 @@ import pandas as pd
 from coopsim.config import RunConfig
 from coopsim.households.state import AWAY, INCOME_SOURCES, Households
 from coopsim.money import Ledger, segment_sums
-from coopsim.rules.measures import gini, weighted_median
+from coopsim.rules.measures import gini, quintile_shares, weighted_median
+from coopsim.rules.series import by_year
 from coopsim.world import World
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Recorder:
         self._village_month: list[dict[str, Any]] = []
         self._region_month: list[dict[str, Any]] = []
         self._flows: list[dict[str, Any]] = []
+        self._flows_year_start = 0  # the first of the year's flow rows
         self._household_year: list[dict[str, Any]] = []
         #: Where the annual household rows go as they are made (else they are kept for :meth:`tables`).
         self.household_sink: Callable[[dict[str, np.ndarray]], None] | None = None
@@ -140,7 +142,7 @@ class Recorder:
         year = cfg.start_year + year_index
         total = hh.income_year_total_fen() / 100.0
         per_capita = total / hh.members
-        below = per_capita < cfg.poverty_line_yuan
+        below = per_capita < by_year(cfg.poverty_line_yuan_by_year, year)
         self.below_poverty_line.append(below)
         if cfg.household_table:
             self._household_rows(year, total, per_capita, below)
@@ -151,7 +153,9 @@ class Recorder:
         hh = self.hh
         self._household_year.append({
             "year": np.full(hh.n, year), "household": np.arange(hh.n), "village": hh.village,
-            "members": hh.members, "working_age": hh.working_age, "registered_poor": hh.registered_poor,
+            "members": hh.members, "working_age": hh.working_age, "elderly": hh.elderly,
+            "registered_poor": hh.registered_poor, "poverty_exit_year": hh.poverty_exit_year.copy(),
+            "monitored": hh.monitored.copy(),
             "coop_member": hh.coop_member.copy(),
             **{f"income_{s}_yuan": hh.income_year[i] / 100.0 for i, s in enumerate(INCOME_SOURCES)},
             "income_yuan": total, "income_per_capita_yuan": per_capita, "below_poverty_line": below,
@@ -184,14 +188,26 @@ class Recorder:
         order = np.argsort(per_capita)  # ties (equal incomes) give the same median; the Gini moves in its last bits at most
         xs, ws = per_capita[order], members[order]
         months = [r for r in self._region_month if r["year"] == year]
+        by_source = dict(zip(INCOME_SOURCES, hh.income_year.sum(axis=1) / 100.0 / persons, strict=True))
+        quintiles = quintile_shares(xs, ws, presorted=True)
         return {
             "year": year, "households": hh.n, "persons": int(persons),
             "income_per_capita_mean_yuan": float(total.sum() / persons),
             "income_per_capita_median_yuan": weighted_median(xs, ws, presorted=True),
             **{f"income_{s}_per_capita_yuan": float(source_fen / 100.0 / persons)
                for s, source_fen in zip(INCOME_SOURCES, hh.income_year.sum(axis=1), strict=True)},
+            # the four sources of the statistics (NBS): wages (migrants' as they reach home), net business
+            # (the own farm), net property (land rent, dividends), net transfers
+            "wage_income_per_capita_yuan": by_source["wages"] + by_source["remittances"],
+            "net_business_income_per_capita_yuan": by_source["own_farm"],
+            "net_property_income_per_capita_yuan": by_source["land_rent"] + by_source["dividends"],
+            "net_transfer_income_per_capita_yuan": by_source["transfers"],
+            **self._transfers_by_kind(year, persons),
             "gini": gini(xs, ws, presorted=True),
+            **{f"income_share_q{i + 1}": float(q) for i, q in enumerate(quintiles)},
+            "poverty_line_yuan": by_year(cfg.poverty_line_yuan_by_year, year),
             "poverty_headcount": int(members[below].sum()), "poverty_rate": float(members[below].sum() / persons),
+            **self._poverty_dynamics(below, members),
             "collective_income_per_village_yuan": float(collective.mean()),
             "thin_village_share": float((collective < cfg.thin_village_yuan).mean()),
             "fiscal_cost_yuan": float(sum(r["fiscal_cost_yuan"] for r in months)),
@@ -203,6 +219,42 @@ class Recorder:
             "workers_away_mean": float(np.mean([r["workers_away"] for r in months])),
             "migrant_wage_mean_yuan": self._migrant_wage_yuan((year - cfg.start_year) * 12 + 11),
         }
+
+    def _transfers_by_kind(self, year: int, persons: float) -> dict[str, float]:
+        """The year's transfers to households per person, by kind, and their medical costs."""
+        kinds = ("pension", "dibao", "farm_subsidy", "poverty_support", "other_transfers")
+        sums = dict.fromkeys(kinds, 0)
+        medical = 0
+        for f in self._flows[self._flows_year_start:]:
+            if f["payer"] == "state" and f["payee"] == "household" and f["kind"] in sums:
+                sums[f["kind"]] += f["amount_fen"]
+            elif f["kind"] == "medical_costs":
+                medical += f["amount_fen"]
+        self._flows_year_start = len(self._flows)
+        return {**{f"transfer_{k}_per_capita_yuan": v / 100.0 / persons for k, v in sums.items()},
+                "medical_costs_per_capita_yuan": medical / 100.0 / persons}
+
+    def _poverty_dynamics(self, below: np.ndarray, members: np.ndarray) -> dict[str, float]:
+        """Poverty entry and exit (shares of households above / below the line a year before), the registered
+        poor against the income-poor, those not yet checked out, the monitored and the dibao's recipients."""
+        hh = self.hh
+        persons = members.sum()
+        out: dict[str, float] = {"poverty_entry_rate": float("nan"), "poverty_exit_rate": float("nan")}
+        if len(self.below_poverty_line) > 1:
+            before = self.below_poverty_line[-2]
+            out["poverty_entry_rate"] = float((below & ~before).sum() / max((~before).sum(), 1))
+            out["poverty_exit_rate"] = float((~below & before).sum() / max(before.sum(), 1))
+        registered = hh.registered_poor
+        remaining = registered & (hh.poverty_exit_year == 0)
+        dibao = self.livelihoods.dibao_fen > 0
+        out.update({
+            "registered_poor_below_line_share": float(below[registered].mean()) if registered.any() else float("nan"),
+            "income_poor_registered_share": float(registered[below].mean()) if below.any() else float("nan"),
+            "registered_poor_remaining_rate": float(members[remaining].sum() / persons),
+            "monitored_household_share": float(hh.monitored.mean()),
+            "dibao_recipient_rate": float(members[dibao].sum() / persons),
+        })
+        return out
 
     def _migrant_wage_yuan(self, t: int) -> float:
         """Mean monthly city wage of the workers away in month ``t`` (destination, sector, skill)."""

@@ -18,7 +18,7 @@ import numpy as np
 #: Stream names. Adding a name never changes the numbers of existing streams,
 #: because each stream's seed is derived from the root seed and its own name.
 STREAM_NAMES = ("world", "households", "prices", "migration", "destinations", "membership", "institutions", "shocks",
-                "spread", "crops")
+                "spread", "crops", "health")
 
 
 def _name_key(name: str) -> int:

@@ -33,11 +33,21 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
 
     Members are 1 + Poisson(members_mean - 1) (at most 8); working-age adults
     are binomial in the members (at most MAX_WORKERS); land is members times
-    ``land_per_capita_mu`` with lognormal spread; the registered poor are the
-    ``registered_poor_share`` of households with the weakest endowments
-    (land per person, workers per person and productivity). Of the
-    households with children or elderly, ``carer_share`` need a working-age
-    adult at home to look after them (the others have grandparents who do).
+    ``land_per_capita_mu`` with lognormal spread, of a quality (a yield
+    multiplier) with its own spread. Of the members not of working age, each
+    is elderly (60 and over) with ``elderly_share_of_dependants``, else a
+    child; each person lives with a disability with ``disabled_share``; a
+    household lives in an unsafe house with ``unsafe_housing_share``.
+
+    The registered poor are identified as in the 2014-16 registration
+    (建档立卡): by income first — the ``registered_poor_share`` of households
+    with the weakest means of earning (land and its quality, workers per
+    person, skill), as village assessors see them (with noise) — and by the
+    "three guarantees" of housing, schooling and health: an unsafe house, a
+    disabled member or children to put through school count against a
+    household. Of the households with children or elderly, ``carer_share``
+    need a working-age adult at home to look after them (the others have
+    grandparents who do).
     """
     n = world.n_households
     village = world.household_village
@@ -46,11 +56,18 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
     sig_l, sig_p = cfg.land_sigma, cfg.productivity_sigma
     land = members * cfg.land_per_capita_mu * rng.lognormal(-0.5 * sig_l**2, sig_l, n)
     productivity = rng.lognormal(-0.5 * sig_p**2, sig_p, n)
-    endowment = (
+    sig_q = cfg.land_quality_sigma
+    land_quality = rng.lognormal(-0.5 * sig_q**2, sig_q, n)
+    elderly = rng.binomial(members - working_age, cfg.elderly_share_of_dependants).astype(np.int8)
+    children = members - working_age - elderly
+    disabled = rng.random(n) < 1.0 - (1.0 - cfg.disabled_share) ** members
+    unsafe_housing = rng.random(n) < cfg.unsafe_housing_share
+    endowment = (  # what the assessors see of a household's means of earning, per person, with noise
         np.log(productivity)
-        + np.log((land + 0.1) / members)
+        + np.log((land * land_quality + 0.1) / members)
         + np.log((working_age + 0.5) / members)
         + 0.3 * rng.standard_normal(n)
+        - 0.5 * (unsafe_housing.astype(np.float64) + disabled + (children > 0))  # the three guarantees
     )
     n_poor = int(round(cfg.registered_poor_share * n))
     poor = np.zeros(n, dtype=bool)
@@ -60,6 +77,8 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
     slots = np.arange(MAX_WORKERS)[None, :] < working_age[:, None]
     away = rng.random((n, MAX_WORKERS)) < labour.initial_away_share
     needs_carer = (members > working_age) & (rng.random(n) < cfg.carer_share)  # among households with dependants
+    lease_draw = rng.random(n)  # below households.land_lease_chance: a tenant takes the land it cannot farm
+    dibao_draw = rng.random(n)  # below state.dibao_take_up: an eligible household is found and enrolled
     status = np.where(slots, np.where(away, AWAY, HOME), NO_WORKER).astype(np.int8)
     return Households(
         village=village,
@@ -67,12 +86,18 @@ def generate_households(world: World, cfg: HouseholdsConfig, labour: LabourConfi
         members=members,
         working_age=working_age,
         land_mu=land,
+        land_quality=land_quality,
         productivity=productivity,
+        elderly=elderly,
+        disabled=disabled,
+        unsafe_housing=unsafe_housing,
         registered_poor=poor,
         cadre=cadre,
         secretary=secretary,
         needs_carer=needs_carer,
         worker_status=status,
+        lease_draw=lease_draw,
+        dibao_draw=dibao_draw,
     )
 
 

@@ -32,6 +32,7 @@ from coopsim.money import Ledger, Rows, to_fen
 from coopsim.rules.founding import choose_industries, over_horizon
 from coopsim.rules.livelihood import farm_labour_factor, spending_yuan
 from coopsim.rules.pay import secretary_base_pay_yuan
+from coopsim.rules.series import by_year, monthly
 from coopsim.rules.services import trusteeship_pays
 from coopsim.world import World
 
@@ -74,13 +75,18 @@ class Livelihoods:
         The tier's village cooperatives (``None`` in tier ``none``) and the partners above them.
     crops_rng
         The stream of the households' crop choices (two uniforms per household each December).
+    health_rng
+        The stream of illness (one uniform per household each month).
     """
 
     def __init__(self, cfg: RunConfig, world: World, hh: Households, market: Market, ledger: Ledger,
                  labour: LabourMarket, coops: VillageCooperatives | None, partners: Sequence[Partner],
-                 crops_rng: np.random.Generator) -> None:
+                 crops_rng: np.random.Generator, health_rng: np.random.Generator) -> None:
         self.cfg, self.world, self.hh, self.market, self.ledger = cfg, world, hh, market, ledger
         self.labour, self.coops, self.partners, self.crops_rng = labour, coops, tuple(partners), crops_rng
+        self.health_rng = health_rng
+        #: What a household's farm yields per mu relative to the reference: its skill times its land's quality.
+        self.farm_skill = hh.productivity * hh.land_quality
         self._lock = threading.Lock()  # for what blocks stepped on different threads share
         self.county = world.township_county[hh.township]
         #: The crops households choose among (market indices), and a count of the times any household re-chose.
@@ -104,11 +110,15 @@ class Livelihoods:
         # The first ``also_head_share`` of villages (by id) have one person as secretary and head.
         head_villages = np.arange(world.n_villages) < round(cfg.tier.cadre_pay.also_head_share * world.n_villages)
         self.also_head = hh.secretary & head_villages[hh.village]
-        #: Monthly transfers from the state (fixed for the run): the poverty allowance and basic transfers.
         state = cfg.state
-        self.allowance_fen = to_fen(np.where(hh.registered_poor, hh.members * state.poor_allowance_yuan_month_per_person,
-                                             0.0))
-        self.basic_fen = to_fen(hh.members * state.basic_transfers_yuan_month_per_person)
+        #: The month's pension per person aged 60 and over, and farm subsidy per contracted mu and year (yuan).
+        self.pension = monthly(state.pension_yuan_month_by_year, cfg.start_year, cfg.months)
+        self.farm_subsidy = monthly(state.farm_subsidy_yuan_mu_by_year, cfg.start_year, cfg.months)
+        self.other_fen = to_fen(hh.members * state.other_transfers_yuan_month_per_person)
+        #: Each household's monthly minimum living allowance (fen), assessed each December for the next year.
+        self.dibao_fen = np.zeros(hh.n, dtype=np.int64)
+        #: This month's illness draws (one per household).
+        self.health_draw = np.ones(hh.n, dtype=np.float32)
         self.secretaries = np.flatnonzero(hh.secretary)
         #: The month's income of each village's households by source (fen), tallied as each block closes its month.
         self.village_income_fen = np.zeros((world.n_villages, hh.income_month.shape[0]), dtype=np.int64)
@@ -117,12 +127,21 @@ class Livelihoods:
         self.remit_fen = np.zeros(hh.n, dtype=np.int64)
         self.remit_stale = np.ones(hh.n, dtype=bool)
         self._wage_table: tuple[float, bytes] | None = None
+        self.assess_transfers(self._starting_income_yuan(), cfg.start_year - 1)
+
+    def _starting_income_yuan(self) -> np.ndarray:
+        """What each household earns in a year as it starts (yuan, before means-tested transfers): its workers
+        at home at their local earnings, its migrants' remittances, pensions and the other transfers."""
+        hh = self.hh
+        monthly_yuan = (self.local_income * hh.home_workers + self.labour.remittances_yuan(0, hh)
+                        + hh.elderly * self.pension[0] + self.other_fen / 100.0)
+        return 12.0 * monthly_yuan
 
     def _starting_local_income(self) -> np.ndarray:
         """Local earnings per worker at the start (yuan/month): casual work and the own farm's net sales."""
         hh, m = self.hh, self.market
         casual = self.labour.local_day_wage(0) * self.cfg.labour.local_days_per_month
-        lot = hh.land_mu * m.revenue_per_mu[hh.crop] * hh.productivity / 12.0  # an average month's lot
+        lot = hh.land_mu * m.revenue_per_mu[hh.crop] * self.farm_skill / 12.0  # an average month's lot
         inputs = lot * m.input_cost_share[hh.crop]
         net = lot * (1 - m.selling_margin(lot)) - inputs
         return casual + net / np.maximum(hh.working_age, 1)
@@ -134,6 +153,7 @@ class Livelihoods:
         self.value_per_mu = m.gross_yuan_per_mu(t)  # (townships, crops)
         self.input_per_mu = m.input_yuan_per_mu(t)
         self.month = t
+        self.health_draw = self.health_rng.random(self.hh.n, dtype=np.float32)
         rule = self.cfg.tier.cadre_pay
         self.secretary_pay = (np.array([secretary_base_pay_yuan(rule, x, True) for x in self.rural_income_reference]),
                               np.array([secretary_base_pay_yuan(rule, x, False) for x in self.rural_income_reference]))
@@ -151,11 +171,33 @@ class Livelihoods:
         self.review_crops(t)
         hh, w = self.hh, self.world
         total = hh.income_year_total_fen() / 100.0
+        self.assess_transfers(total - 12 * self.dibao_fen / 100.0, self.cfg.start_year + t // 12)
         self.rural_income_reference = (np.bincount(self.county, weights=total, minlength=w.n_counties)
                                        / np.bincount(self.county, weights=hh.members.astype(np.float64),
                                                      minlength=w.n_counties))
         hh.income_year[:] = 0
         self.farm_days_year[:] = 0
+
+    def assess_transfers(self, income_yuan: np.ndarray, year: int) -> None:
+        """December of ``year``: the means tests on the year's income per person (yuan, before the minimum living
+        allowance). The allowance (dibao) tops every enrolled household's income up to next year's standard,
+        paid monthly next year (enrolled: eligible and found, ``state.dibao_take_up``); registered-poor
+        households whose income reached the poverty line are checked out of poverty (until the monitoring
+        begins: 2020; their support continues, as the policy kept it through the transition); from
+        ``state.monitoring_from_year``, other
+        households below the monitoring line are monitored and supported next year (防返贫监测)."""
+        hh, state = self.hh, self.cfg.state
+        per_capita = income_yuan / hh.members
+        standard = by_year(state.dibao_standard_yuan_year_by_year, year + 1)
+        gap = np.where(hh.dibao_draw < state.dibao_take_up, np.maximum(standard - per_capita, 0.0), 0.0)
+        self.dibao_fen = to_fen(gap * hh.members / 12.0)
+        if self.cfg.start_year <= year < state.monitoring_from_year:
+            line = by_year(self.cfg.poverty_line_yuan_by_year, year)
+            exits = hh.registered_poor & (hh.poverty_exit_year == 0) & (per_capita >= line)
+            hh.poverty_exit_year[exits] = year
+        if year + 1 >= state.monitoring_from_year:
+            line = by_year(state.monitoring_line_yuan_by_year, year + 1)
+            hh.monitored[:] = ~hh.registered_poor & (per_capita < line)
 
     def review_crops(self, t: int) -> int:
         """December: each household whose own farm, after a year of harvests, paid less per day of work than
@@ -176,8 +218,9 @@ class Livelihoods:
         c = self.crop_candidates
         index = m.price_index[max(t - 11, 0): t + 1].mean(axis=0)[c]
         price = m.revenue_per_mu[c] * index * m.local_factor()[hh.township[due]][:, c]  # a mu's year, (due, C)
-        lot = price * (own[due] * hh.productivity[due])[:, None] / 12.0
-        gross = price * hh.productivity[due][:, None] * (1 - m.selling_margin(lot))
+        skill = self.farm_skill[due]
+        lot = price * (own[due] * skill)[:, None] / 12.0
+        gross = price * skill[:, None] * (1 - m.selling_margin(lot))
         upkeep = m.revenue_per_mu[c] * m.input_cost_share[c] + m.labour_days_per_mu[c] * wage
         net = over_horizon(gross - upkeep, upkeep, m.months_to_first_harvest[c], cfg.planning_horizon_years)
         villages = self.world.n_villages
@@ -219,21 +262,57 @@ class Livelihoods:
             wages = partner.pay_workers_at_home(rows, home, self.county[rows])
             if wages is not None:
                 hh.earn("wages", wages, rows)
-        self._farm(rows, at_home, coop_days)
+        sick = self._illness(t, rows)  # a sick member keeps one worker at home from work
+        self._farm(rows, np.maximum(at_home - sick, 0), coop_days)
+        home = np.maximum(home - sick, 0)
         days_per_worker = cfg.households.farm_days_per_worker_month
         spare_days = np.maximum(home * days_per_worker - coop_days, 0.0)
         idle_days = np.minimum(home * cfg.labour.local_days_per_month, spare_days)
         self._receive("market", to_fen(idle_days * self.labour.local_day_wage(t)), "local_wages", "wages", rows)
         self._receive("city", self._remittances(t, rows), "remittances", "remittances", rows)
-        allowance, basic = self.allowance_fen[rows], self.basic_fen[rows]
-        self.ledger.pay_block("state", "household", allowance, "poverty_allowance", rows)
-        self.ledger.pay_block("state", "household", basic, "basic_transfers", rows)
-        hh.earn("transfers", allowance + basic, rows)
+        self._transfers(t, rows)
         self._secretary_pay(rows)
         earned = hh.income_month[SOURCE["own_farm"], rows] + hh.income_month[SOURCE["wages"], rows]
         per_worker = (earned / 100.0) / np.maximum(at_home, 1)
         self.local_income[rows] = np.where(at_home > 0, 11 / 12 * self.local_income[rows]
                                            + 1 / 12 * np.maximum(per_worker, 1.0), self.local_income[rows])
+
+    def _illness(self, t: int, rows: slice) -> np.ndarray:
+        """Serious illness: each person falls ill with ``households.illness_probability_year`` a year. The
+        household pays the treatment's cost less what the medical insurance reimburses (registered-poor and
+        monitored households less: medical aid), as far as its cash goes, and for ``illness_months`` one of its
+        workers (the sick or the carer) cannot work. Returns 1 for each household kept from work, else 0."""
+        hh, cfg = self.hh, self.cfg.households
+        p = 1.0 - (1.0 - cfg.illness_probability_year) ** (hh.members[rows] / 12.0)
+        who = np.flatnonzero(self.health_draw[rows] < p)
+        if who.size:
+            idx = who + rows.start
+            aided = hh.registered_poor[idx] | hh.monitored[idx]
+            share = np.where(aided, cfg.illness_out_of_pocket_share_poor, cfg.illness_out_of_pocket_share)
+            cost = np.minimum(to_fen(cfg.illness_cost_yuan * share), self.ledger.block("household", idx))
+            self.ledger.collect_block("household", "market", cost, "medical_costs", idx)
+            hh.sick_until[idx] = t + cfg.illness_months - 1
+        return ((hh.sick_until[rows] >= t) & (hh.working_age[rows] > 0)).astype(np.int64)
+
+    def _transfers(self, t: int, rows: slice) -> None:
+        """The state's transfers, by kind, each to the households that qualify: pensions for members aged 60 and
+        over, the minimum living allowance (dibao) to enrolled households, the farmland subsidy per contracted mu
+        (once a year), poverty-alleviation support to registered-poor and monitored households, and the other
+        transfers per person."""
+        hh, state, led = self.hh, self.cfg.state, self.ledger
+        supported = hh.registered_poor[rows] | hh.monitored[rows]
+        kinds = {
+            "pension": to_fen(hh.elderly[rows] * self.pension[t]),
+            "dibao": self.dibao_fen[rows],
+            "poverty_support": to_fen(np.where(supported, hh.members[rows] * state.poverty_support_yuan_month_per_person,
+                                               0.0)),
+            "other_transfers": self.other_fen[rows],
+        }
+        if t % 12 + 1 == state.farm_subsidy_month:
+            kinds["farm_subsidy"] = to_fen(hh.land_mu[rows] * self.farm_subsidy[t])
+        for kind, amounts in kinds.items():
+            led.pay_block("state", "household", amounts, kind, rows)
+            hh.earn("transfers", amounts, rows)
 
     def _farm(self, rows: slice, at_home: np.ndarray, coop_days: np.ndarray) -> None:
         """The own farm: the work done with the days left after cooperative work, sold to middlemen (a small lot's
@@ -245,10 +324,12 @@ class Livelihoods:
         need = own * m.labour_days_per_mu[crop] / 12.0
         factor = farm_labour_factor(need, np.maximum(available, 0.0))
         self.farm_days_year[rows] += need * factor
-        worked = own * factor + self._trusted_mu(rows, own * (1 - factor), crop)
+        trusted = self._trusted_mu(rows, own * (1 - factor), crop)
+        worked = own * factor + trusted
+        self._lease(rows, own * (1 - factor) - trusted)
         producing = self.month >= hh.crop_planted_month[rows] + m.months_to_first_harvest[crop]
         value_per_mu = np.where(producing, self.value_per_mu[hh.township[rows], crop], 0.0)
-        lot = worked * value_per_mu * hh.productivity[rows]  # the month's lot at the buyers' price (yuan)
+        lot = worked * value_per_mu * self.farm_skill[rows]  # the month's lot at the buyers' price (yuan)
         sales = to_fen(lot * (1 - self.market.selling_margin(lot)))
         inputs = to_fen(worked * self.input_per_mu[crop])
         led.pay_block("middlemen", "household", sales, "farm_sales", rows)
@@ -258,6 +339,14 @@ class Livelihoods:
         fees = self._pay_trusteeship(rows, worked - own * factor, crop)
         hh.earn("own_farm", -fees, rows)
 
+    def _lease(self, rows: slice, idle_mu: np.ndarray) -> None:
+        """Land the household cannot farm this month goes to a tenant (an outside grower) where one takes it
+        (``households.land_lease_chance``) for ``land_lease_rent_yuan_mu_year``: property income."""
+        cfg = self.cfg.households
+        leased = np.where(self.hh.lease_draw[rows] < cfg.land_lease_chance, np.maximum(idle_mu, 0.0), 0.0)
+        self._receive("market", to_fen(leased * cfg.land_lease_rent_yuan_mu_year / 12.0), "land_lease_rent",
+                      "land_rent", rows)
+
     def _trusted_mu(self, rows: slice, idle_mu: np.ndarray, crop: np.ndarray) -> np.ndarray:
         """The land each member household trusts to its cooperative this month: what its workers at home cannot
         farm, where a year's harvest of a mu, after inputs and its selling cost, pays the trusteeship fee."""
@@ -266,7 +355,7 @@ class Livelihoods:
             return np.zeros_like(idle_mu)
         member = hh.coop_member[rows] & coops.founded[hh.village[rows]]
         own = hh.land_mu[rows] - hh.land_in_coop_mu[rows]
-        year = m.revenue_per_mu[crop] * hh.productivity[rows]  # a mu's year at reference prices
+        year = m.revenue_per_mu[crop] * self.farm_skill[rows]  # a mu's year at reference prices
         net = year * (1 - m.input_cost_share[crop] - m.selling_margin(own * year / 12.0))
         return np.where(member & trusteeship_pays(net, coops.trusteeship_fee_per_mu[crop]), idle_mu, 0.0)
 

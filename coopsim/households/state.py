@@ -38,10 +38,23 @@ class Households:
         Where the household lives (int32).
     members, working_age
         Persons, and working-age adults among them (<= MAX_WORKERS).
-    land_mu
-        Contracted farm land (mu).
+    land_mu, land_quality
+        Contracted farm land (mu), and its quality: a multiplier on its yield (mean 1).
     productivity
         Skill multiplier on own-farm yield and city wage (mean 1).
+    elderly, disabled, unsafe_housing
+        Members aged 60 and over (the others not of working age are
+        children); a member lives with a disability; the house is unsafe.
+    lease_draw, dibao_draw
+        Each household's fixed uniforms: whether a tenant takes the land it
+        cannot farm (below ``households.land_lease_chance``), whether it is
+        found and enrolled when eligible for the minimum living allowance
+        (below ``state.dibao_take_up``).
+    sick_until
+        The month until which a member's illness keeps one worker from work.
+    poverty_exit_year, monitored
+        The year a registered-poor household was checked out of poverty (0:
+        not yet); under the monitoring for falling back (after 2020).
     registered_poor, cadre, secretary
         Registered-poor household; a village cadre lives here; the village
         party secretary lives here (one per village).
@@ -76,12 +89,18 @@ class Households:
     members: np.ndarray
     working_age: np.ndarray
     land_mu: np.ndarray
+    land_quality: np.ndarray
     productivity: np.ndarray
+    elderly: np.ndarray
+    disabled: np.ndarray
+    unsafe_housing: np.ndarray
     registered_poor: np.ndarray
     cadre: np.ndarray
     secretary: np.ndarray
     needs_carer: np.ndarray
     worker_status: np.ndarray
+    lease_draw: np.ndarray
+    dibao_draw: np.ndarray
     coop_member: np.ndarray = field(init=False)
     land_in_coop_mu: np.ndarray = field(init=False)
     share_value_fen: np.ndarray = field(init=False)
@@ -95,9 +114,15 @@ class Households:
     home_workers: np.ndarray = field(init=False)
     away_workers: np.ndarray = field(init=False)
     festival_workers: np.ndarray = field(init=False)
+    sick_until: np.ndarray = field(init=False)
+    poverty_exit_year: np.ndarray = field(init=False)
+    monitored: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.village)
+        self.sick_until = np.full(n, -1, dtype=np.int32)
+        self.poverty_exit_year = np.zeros(n, dtype=np.int16)
+        self.monitored = np.zeros(n, dtype=bool)
         self.dependants = self.members > self.working_age
         self.worker_destination = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)

@@ -39,8 +39,8 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     demand_days = crop_days + work.project_labour_yuan / max(cfg.day_wage_yuan, 1e-9) + trusted_days
     counts, days, fill, village_days = hire(coops, hh, demand_days, days_per_worker)
     uplift = np.where(extension, cfg.extension_yield_gain, 0.0)
-    quantity_ref = np.where(producing, land * m.revenue_per_mu[ind] * m.harvest[t % 12, ind] * (1 + uplift) * fill,
-                            0.0)
+    quantity_ref = np.where(producing, land * m.revenue_per_mu[ind] * m.harvest[t % 12, ind] * m.yield_index[t]
+                            * (1 + uplift) * fill, 0.0)
     revenue = sell_output(t, quantity_ref, coops, hh, coops.members_by_village(hh))
     public = to_fen(work.project_yuan)
     coops.ledger.pay_block("state", "cooperative", public, "public_projects")

@@ -42,6 +42,8 @@ class Market:
         trend = (1.0 + cfg.price_trend_annual) ** (np.arange(months) / 12.0)  # nominal farm-gate price trend
         self.base_prices = np.stack([price_path(s, months, rng) for s in specs], axis=1) * trend[:, None]
         self.prices = self.base_prices if shock_factor is None else self.base_prices * shock_factor
+        #: (months,) output per mu relative to the start: the farm productivity trend (better seed, practice).
+        self.yield_index = (1.0 + cfg.yield_trend_annual) ** (np.arange(months) / 12.0)
         self.reference = np.array([s.reference_price_yuan for s in specs])
         self.price_index = self.prices / self.reference
         self.revenue_per_mu = np.array([s.revenue_yuan_per_mu for s in specs])
@@ -68,9 +70,10 @@ class Market:
         return local_price_factor(self.planted_mu, self.capacity_mu, self.flexibility[None, :])
 
     def gross_yuan_per_mu(self, t: int) -> np.ndarray:
-        """(townships, C) value of month ``t``'s harvest per planted mu at local prices."""
+        """(townships, C) value of month ``t``'s harvest per planted mu at local prices (the yield trend included)."""
         month_share = self.harvest[t % 12]
-        return (self.revenue_per_mu * month_share * self.price_index[t])[None, :] * self.local_factor()
+        return (self.revenue_per_mu * month_share * self.price_index[t] * self.yield_index[t])[None, :] \
+            * self.local_factor()
 
     def input_yuan_per_mu(self, t: int) -> np.ndarray:
         """(C,) input cost of month ``t``'s harvest per mu (at reference prices)."""

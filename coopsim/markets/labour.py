@@ -28,6 +28,7 @@ from coopsim.rules.migration import (
     leave_probability,
     migration_step,
 )
+from coopsim.rules.series import monthly
 from coopsim.world import World
 
 #: Above this share of a block's households that may move, the step takes the whole block (cheaper than gathering).
@@ -43,8 +44,10 @@ class LabourMarket:
     villages or one household: the result is the same).
     """
 
-    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions) -> None:
+    def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions, start_year: int) -> None:
         self.cfg, self.world, self.conditions = cfg, world, conditions
+        #: The migrant reference wage of every month of the run (yuan/month).
+        self.wages = monthly(cfg.migrant_wage_yuan_month_by_year, start_year, len(conditions.travel_stop))
         self.names = cfg.destination_names
         dests = [cfg.destinations[n] for n in self.names]
         self.wage_multiplier = np.array([d.wage_multiplier for d in dests])
@@ -63,8 +66,9 @@ class LabourMarket:
         self.village_ties = np.zeros((world.n_villages, len(self.names)))
 
     def base_wage(self, t: int) -> float:
-        """The migrant reference wage in month ``t`` (before destination, sector, skill)."""
-        return wage_in_month(self.cfg.migrant_wage_yuan_month, self.cfg.migrant_wage_growth, t)
+        """The migrant reference wage in month ``t`` (before destination, sector, skill): the year's
+        average wage of migrants working outside their township (``labour.migrant_wage_yuan_month_by_year``)."""
+        return float(self.wages[t])
 
     def local_day_wage(self, t: int) -> float:
         """The day wage of casual local work in month ``t``."""

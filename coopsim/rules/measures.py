@@ -1,4 +1,4 @@
-"""Measures of outcomes over arrays: the person-weighted median and the Gini coefficient."""
+"""Measures of outcomes over arrays: the person-weighted median, the Gini coefficient and quintile shares."""
 
 from __future__ import annotations
 
@@ -49,3 +49,22 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None, presorted: bool 
     cum_wx -= wx
     area = float((w * cum_wx).sum()) / (2.0 * float(w.sum()) * float(total))
     return float(1.0 - 2.0 * area)
+
+
+def quintile_shares(values: np.ndarray, weights: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Share of the total held by each fifth of persons, poorest first (as the statistics group households by
+    income per person into five equal groups of persons; a household on a boundary is split between groups).
+
+    >>> quintile_shares(np.arange(1.0, 11.0), np.ones(10)).round(4).tolist()
+    [0.0545, 0.1273, 0.2, 0.2727, 0.3455]
+    """
+    x, w = np.asarray(values, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if not presorted:
+        order = np.argsort(x, kind="stable")
+        x, w = x[order], w[order]
+    cum_w = np.concatenate([[0.0], np.cumsum(w)])
+    cum_wx = np.concatenate([[0.0], np.cumsum(w * x)])
+    cuts = cum_w[-1] * np.arange(6) / 5.0
+    held = np.interp(cuts, cum_w, cum_wx)  # the Lorenz curve at each fifth of persons
+    total = held[-1]
+    return np.diff(held) / total if total != 0 else np.full(5, 0.2)

@@ -43,7 +43,8 @@ from coopsim.rules.livelihood import wage_in_month
 #: its range in the parameter vocabulary (what the sources and common sense allow).
 FITTED = ("labour.leave_probability", "labour.return_probability", "labour.remittance_share",
           "labour.local_days_per_month", "labour.local_wage_growth", "market.collection_cost_yuan",
-          "market.price_trend_annual", "state.basic_transfers_yuan_month_per_person", "households.carer_share")
+          "market.price_trend_annual", "state.other_transfers_yuan_month_per_person", "state.dibao_take_up",
+          "households.carer_share", "households.productivity_sigma")
 PARAMETERS: dict[str, tuple[float, float]] = ranges(FITTED)
 
 #: How a calibration run is set up: the rollout years in one Bijie county,
@@ -74,9 +75,10 @@ class Target:
 
 
 #: Bijie's facts (``data/calibration_sources.csv``).
-INCOME, WAGES, REMITTANCES, AWAY = (OUTCOMES[k].name for k in (
+INCOME, WAGES, REMITTANCES, AWAY, TRANSFERS, PROPERTY, GINI, DIBAO = (OUTCOMES[k].name for k in (
     "income_per_capita_mean_yuan", "income_wages_per_capita_yuan", "income_remittances_per_capita_yuan",
-    "away_share_mean"))
+    "away_share_mean", "net_transfer_income_per_capita_yuan", "net_property_income_per_capita_yuan", "gini",
+    "dibao_recipient_rate"))
 TARGETS = (
     Target("income_per_capita_2017_yuan", 8473, 8473, 250, "rural_income_bijie_2017 (9,354 / 1.104) [S]", (INCOME,)),
     Target("income_per_capita_2018_yuan", 9354, 9354, 250, "rural_income_bijie 2018 [S]", (INCOME,)),
@@ -88,6 +90,17 @@ TARGETS = (
     Target("labour_income_share", 0.43, 0.52, 0.03, "wage_income_share_rural: 0.43-0.52, about half [S]",
            (WAGES, REMITTANCES, INCOME)),
     Target("local_day_wage_2022_yuan", 100, 150, 10, "local_wage_day: 100-150 yuan/day (2022) [S]"),
+    Target("transfer_share_2019", 0.20, 0.30, 0.03,
+           "rural_net_transfer_income: 3,163 of 11,567 yuan (27 %) in the poverty-stricken areas, 2019 [S, proxy]",
+           (TRANSFERS, INCOME)),
+    Target("property_share_2019", 0.005, 0.03, 0.01,
+           "rural_net_property_income: 159 of 11,567 yuan (1.4 %) in the poverty-stricken areas, 2019 [S, proxy]",
+           (PROPERTY, INCOME)),
+    Target("gini_2019", 0.32, 0.40, 0.02,
+           "rural Gini about 0.39 (farmers' survey, 2012) [S, weak]; rural quintiles 5-6x apart [S, proxy]", (GINI,)),
+    Target("dibao_recipient_rate_2018", 0.06, 0.10, 0.01,
+           "rural_dibao_recipients: 588,900 in Bijie at the end of 2018 [S], of some 6.9-7.9 M rural people",
+           (DIBAO,)),
 )
 
 
@@ -106,12 +119,26 @@ def outcomes(region_year: pd.DataFrame, cfg: RunConfig) -> dict[str, float]:
         # the model's local wage path (LabourMarket.local_day_wage) in 2022
         "local_day_wage_2022_yuan": wage_in_month(lab.local_day_wage_yuan, lab.local_wage_growth,
                                                   (2022 - cfg.start_year) * 12),
+        "transfer_share_2019": float(y[TRANSFERS][2019] / income[2019]),
+        "property_share_2019": float(y[PROPERTY][2019] / income[2019]),
+        "gini_2019": float(y[GINI][2019]),
+        "dibao_recipient_rate_2018": float(y[DIBAO][2018]),
     }
 
 
 def loss(values: Mapping[str, float]) -> float:
     """Sum of the targets' losses."""
     return float(sum(t.loss(values[t.name]) for t in TARGETS))
+
+
+def ensemble(trials: pd.DataFrame, tolerance: float = 1.0) -> pd.DataFrame:
+    """The trials consistent with every target: each within ``tolerance`` of its scale outside its reported
+    range (a target's loss at most ``tolerance`` squared), best first. Not one point but every parameter set the
+    facts cannot tell apart: the replay and the comparisons can run over them (parameter uncertainty)."""
+    ok = np.ones(len(trials), dtype=bool)
+    for t in TARGETS:
+        ok &= np.array([t.loss(v) <= tolerance**2 for v in trials[t.name]])
+    return trials[ok].sort_values("loss", kind="stable")
 
 
 def evaluate(point: Mapping[str, float], overrides: Sequence[str], seed: int) -> dict[str, float]:
@@ -205,8 +232,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out / "trials.csv", index=False)
     fit.to_csv(out / "fit.csv", index=False)
+    members = ensemble(trials)
+    members.to_csv(out / "ensemble.csv", index=False)
     summary = (f"{args.trials} trials x {len(args.seeds)} seeds ({' '.join(overrides)}) in {seconds:.0f} s; "
-               f"loss {loss(before):.3f} before, {loss(after):.3f} after")
+               f"loss {loss(before):.3f} before, {loss(after):.3f} after; ensemble: {len(members)} trials within "
+               f"one scale of every target")
     (out / "fit.md").write_text(f"{summary}\n\n{markdown_table(fit)}\n")
     print(summary)
     pd.set_option("display.width", 200)
@@ -218,7 +248,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                   f"--sampler-seed {args.sampler_seed}",
                   f"  {summary}.", "Switch off with calibration=none (the estimates in the other groups)."]
         args.save.write_text(calibration_yaml(best, header))
-        print(f"written {args.save}")
+        members[["trial", *PARAMETERS, "loss"]].to_csv(args.save.with_name(args.save.stem + "_ensemble.csv"),
+                                                      index=False)
+        print(f"written {args.save} and its ensemble")
     print(f"written to {out}")
 
 
