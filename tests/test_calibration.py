@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from coopsim.config import CONFIG_DIR
 from coopsim.studies import calibration
-from coopsim.studies.calibration import PARAMETERS, TARGETS, Target, loss, outcomes
+from coopsim.studies.calibration import PARAMETERS, TARGETS, Target, ensemble, loss, outcomes
 from tests.conftest import compose_dict, run_config
 
 
@@ -29,7 +29,11 @@ def test_outcomes_of_a_hand_made_table() -> None:
                        "income_per_capita_mean_yuan": [8000.0, 9000.0, 9900.0, 10890.0],
                        "income_wages_per_capita_yuan": [1000.0, 1000.0, 1000.0, 1000.0],
                        "income_remittances_per_capita_yuan": [3000.0, 3500.0, 3950.0, 4445.0],
-                       "away_share_mean": [0.6, 0.7, 0.7, 0.6]})
+                       "away_share_mean": [0.6, 0.7, 0.7, 0.6],
+                       "net_transfer_income_per_capita_yuan": [2000.0, 2250.0, 2475.0, 2700.0],
+                       "net_property_income_per_capita_yuan": [80.0, 90.0, 99.0, 100.0],
+                       "gini": [0.30, 0.31, 0.35, 0.36],
+                       "dibao_recipient_rate": [0.09, 0.08, 0.07, 0.07]})
     out = outcomes(ry, run_config("start_year=2017", "labour.local_day_wage_yuan=100", "labour.local_wage_growth=0.1"))
     assert out["income_per_capita_2017_yuan"] == 8000.0 and out["income_per_capita_2018_yuan"] == 9000.0
     assert out["income_growth_2019_2020"] == pytest.approx(0.10)
@@ -37,9 +41,20 @@ def test_outcomes_of_a_hand_made_table() -> None:
     # labour income / all income over the 4 years: (4 x 1,000 + 14,895) / 37,790 = 18,895 / 37,790
     assert out["labour_income_share"] == pytest.approx(0.5)
     assert out["local_day_wage_2022_yuan"] == pytest.approx(100 * 1.1**5)
+    assert out["transfer_share_2019"] == pytest.approx(0.25) and out["property_share_2019"] == pytest.approx(0.01)
+    assert out["gini_2019"] == 0.35 and out["dibao_recipient_rate_2018"] == 0.08
     # the loss adds the targets': 2017 is 473 below 8,473 (scale 250), 2018 354 below 9,354
     expected = sum(t.loss(out[t.name]) for t in TARGETS)
     assert loss(out) == pytest.approx(expected) and expected > (473 / 250) ** 2
+
+
+def test_the_ensemble_keeps_every_trial_within_one_scale_of_every_target() -> None:
+    good = {t.name: (t.low + t.high) / 2 for t in TARGETS}
+    off = dict(good, gini_2019=0.40 + 0.03)  # 1.5 scales above its range
+    edge = dict(good, gini_2019=0.40 + 0.02)  # one scale above: still in
+    trials = pd.DataFrame([{"trial": i, **v, "loss": loss(v)} for i, v in enumerate((off, good, edge))])
+    kept = ensemble(trials)
+    assert kept["trial"].tolist() == [1, 2]  # best first; the trial 1.5 scales off one target is out
 
 
 def test_calibration_runs_reproducibly_and_saves_a_config_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -189,7 +189,9 @@ def left_behind(cwd: Path) -> list[str]:
 BROKEN_YAML = "name: broken\ntownships: [1,\nvillages: 6\n"
 CASES = [
     (["households.savings_mean_yuan=nan"], "config key 'households.savings_mean_yuan' = nan: must be a finite number"),
-    (["poverty_line_yuan=inf"], "config key 'poverty_line_yuan' = inf: must be a finite number"),
+    (["poverty_line_yuan_by_year.2019=inf"], "config key 'poverty_line_yuan_by_year.2019' = inf: must be a finite number"),
+    (["+state.pension_yuan_month_by_year.1800=90"],
+     "config key 'state.pension_yuan_month_by_year.1800' = 90: the year must be between 1900 and 2200"),
     (["tier=v3", "years=3"], "config key 'tier.federation.start_year' = 2020: the federation would start"),
     (["region.households=1000000000"], "config key 'region.households' = 1000000000: must be between 1 and 50000000"),
     (["tier.cooperative.startup_grant_yuan=1e15"],

@@ -12,12 +12,12 @@ from coopsim.rules.shares import ShareRegister, share_rules_hold
 from coopsim.run import simulate
 from tests.conftest import run_config
 
-INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent"],
+INTO_HOUSEHOLDS = {"own_farm": ["farm_sales"], "land_rent": ["coop_land_rent", "land_lease_rent"],
                    "wages": ["coop_wages", "local_wages", "secretary_base_pay", "coop_manager_share",
                              "secretary_performance_pay"],
                    "dividends": ["coop_guaranteed_dividend", "coop_dividend", "coop_elite_capture"],
                    "remittances": ["remittances"],
-                   "transfers": ["poverty_allowance", "basic_transfers"]}
+                   "transfers": ["pension", "dibao", "farm_subsidy", "poverty_support", "other_transfers"]}
 
 
 @pytest.mark.parametrize("tier", ["none", "v1"])
@@ -82,7 +82,8 @@ def test_fiscal_table_adds_up_to_the_fiscal_cost(tiny_v1: dict[str, pd.DataFrame
     fiscal = tiny_v1["fiscal_year"].groupby("year")["yuan"].sum()
     year = tiny_v1["region_year"].set_index("year")["fiscal_cost_yuan"]
     pd.testing.assert_series_equal(fiscal, year, check_names=False)
-    assert {"poverty_allowance", "basic_transfers", "secretary_base_pay", "coop_startup_grant"} <= set(
+    assert {"pension", "dibao", "farm_subsidy", "poverty_support", "other_transfers", "secretary_base_pay",
+            "coop_startup_grant"} <= set(
         tiny_v1["fiscal_year"]["kind"])
 
 

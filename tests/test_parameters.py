@@ -54,8 +54,8 @@ def test_one_range_table_for_the_calibration_and_the_sensitivity_analysis() -> N
         for values in (estimates, calibrated):
             if key in values:
                 assert low <= values[key] <= high, (key, values[key])
-    with pytest.raises(UnknownParameter, match="'labour.migrant_wage_yuan_month' has no range"):
-        ranges(["labour.migrant_wage_yuan_month"])
+    with pytest.raises(UnknownParameter, match="'labour.initial_away_share' has no range"):
+        ranges(["labour.initial_away_share"])
     with pytest.raises(UnknownParameter, match="'labour.nothing' is not in parameters.csv"):
         parameter("labour.nothing")
 
@@ -65,7 +65,7 @@ def test_odd_md_holds_the_current_calendar_and_parameter_table() -> None:
     assert odd.regenerate(text) == text, "docs/ODD.md is out of date: run python -m coopsim.studies.odd"
     generated = parameter_table.render()
     # the values shown are the configs' (spot checks against the composed config), with their ranges
-    assert "| `labour.migrant_wage_growth` | 0.06 |" in generated
+    assert "| `labour.initial_away_share` | 0.65 |" in generated
     assert "| `tier.cooperative.distribution.guaranteed_dividend_yuan` | – | 800 | 800 | 800 |" in generated
     fitted = compose_dict([])["labour"]["leave_probability"]  # the calibration's value, not the estimate
     assert f"| `labour.leave_probability` | {fitted:g} | probability/month | 0.04–0.3 |" in generated

@@ -163,6 +163,16 @@ MECHANISMS: tuple[Mechanism, ...] = (
         {f"{C}.startup_grant_yuan": 0.0},
     ),
     Mechanism(
+        "cooperative.funds_into_shares",
+        "v1",
+        "public money",
+        "the state's poverty-alleviation funds put into each cooperative as the collective's shares each year "
+        "(to 2020): the collective's part of every surplus grows",
+        "the state pays it",
+        {f"{C}.funds_into_shares_yuan_per_year": 0.0},
+        keys=(f"{C}.funds_into_shares_until_year",),
+    ),
+    Mechanism(
         "cadre_pay.rule_345",
         "v1",
         "public money",

@@ -2,7 +2,7 @@
 
 One table, ``parameters.csv`` beside this module, one row per config key,
 with ``*`` standing for a name (a commodity, a destination, a shock, a crop
-of the farm mix). Sources: ``S: <row>`` sourced (``data/calibration_sources.csv``),
+of the farm mix). Sources: ``S: <row>`` sourced (``data/calibration_sources.csv`` or ``data/economy_sources.csv``),
 ``E`` estimate, ``lever`` a mechanism switched on or off, ``scenario`` part of
 a shock's definition, ``setting`` how a run is made. A key with a range
 (``low``, ``high``) is uncertain: the calibration fits within it and the
@@ -26,6 +26,8 @@ from pathlib import Path
 TABLE = Path(__file__).resolve().parent / "parameters.csv"
 #: Parts of a key that name things (a commodity, a destination, a shock, a crop of the farm mix).
 NAMED = ("market.commodities", "labour.destinations", "scenario.shocks", "households.own_farm_mix")
+#: Keys of series by date: their last part is a year or a month (YYYY-MM).
+DATED = ("_by_year", ".prices_yuan")
 
 
 class UnknownParameter(KeyError):
@@ -57,15 +59,16 @@ class Parameter:
 
 
 def pattern_of(key: str) -> str:
-    """The key with its names replaced by ``*`` (``market.commodities.*.unit``), and the year of a series by
-    year too (``state.pension_yuan_month_by_year.*``)."""
-    head, dot, year = key.rpartition(".")
-    if dot and head.endswith("_by_year"):
-        return f"{head}.*"
+    """The key with its names replaced by ``*`` (``market.commodities.*.unit``), and the year or month of a
+    dated series too (``state.pension_yuan_month_by_year.*``, ``scenario.shocks.*.prices_yuan.*``)."""
     for prefix in NAMED:
         if key.startswith(prefix + "."):
             _name, dot, field = key[len(prefix) + 1:].partition(".")
-            return f"{prefix}.*" + (f".{field}" if dot else "")
+            key = f"{prefix}.*" + (f".{field}" if dot else "")
+            break
+    head, dot, _date = key.rpartition(".")
+    if dot and head.endswith(DATED):
+        return f"{head}.*"
     return key
 
 

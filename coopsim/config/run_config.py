@@ -83,6 +83,8 @@ class CommodityConfig:
     cycle_amplitude: float = spec(min=0.0, max=1.5)
     local_capacity_mu_per_village: float = spec(gt=0.0, max=MU["max"])
     price_flexibility: float = spec(min=0.0, max=3.0)
+    regional_capacity_mu_per_village: float = spec(gt=0.0, max=MU["max"])
+    regional_price_flexibility: float = spec(min=0.0, max=3.0)
 
     def check(self, path: str) -> None:
         if any(w < 0 for w in self.harvest_weights) or sum(self.harvest_weights) <= 0:

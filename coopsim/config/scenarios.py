@@ -113,9 +113,42 @@ class CityShock(Onset):
     travel_stop: bool = spec()
 
 
+@dataclass(frozen=True)
+class PriceHistory:
+    """A commodity's price as it happened: its price (yuan per unit) at dated months (``"2019-11": 34.87``),
+    linear between them month by month. From the first dated month to the last it replaces the drawn path
+    (the other shocks' factors included); the region's supply response still acts on it."""
+
+    kind: str = spec(choices=("history",))
+    commodity: str = spec()
+    prices_yuan: Mapping[str, float] = spec()
+    source: str = spec(default="")
+
+    def check(self, path: str) -> None:
+        if not self.prices_yuan:
+            fail(f"{path}.prices_yuan", {}, "must give at least one dated price (\"YYYY-MM\": yuan)")
+        for key, value in self.prices_yuan.items():
+            if history_month(key) is None:
+                fail(f"{path}.prices_yuan.{key}", value, "the key must be a month written YYYY-MM (e.g. 2019-11)")
+            if not 0.0 < value <= YUAN["max"]:
+                fail(f"{path}.prices_yuan.{key}", value, "must be a price > 0")
+
+    def months(self) -> list[tuple[int, int, float]]:
+        """The dated points as (year, month, yuan), in time order."""
+        return sorted((*history_month(k), v) for k, v in self.prices_yuan.items())  # type: ignore[misc]
+
+
+def history_month(key: str) -> tuple[int, int] | None:
+    """``"2019-11"`` -> (2019, 11); None if the key is not a month so written."""
+    year, dash, month = str(key).partition("-")
+    if not (dash and year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12):
+        return None
+    return int(year), int(month)
+
+
 SHOCK_KINDS: dict[str, type] = {"price": PriceShock, "price_regime": PriceRegime, "price_cycle": PriceCycle,
-                                "annual_swing": AnnualSwing, "city": CityShock}
-Shock = PriceShock | PriceRegime | PriceCycle | AnnualSwing | CityShock
+                                "annual_swing": AnnualSwing, "city": CityShock, "history": PriceHistory}
+Shock = PriceShock | PriceRegime | PriceCycle | AnnualSwing | CityShock | PriceHistory
 
 
 def parse_shocks(data: Any, path: str = "scenario.shocks") -> tuple[tuple[str, Shock], ...]:
@@ -155,6 +188,12 @@ def check_shocks(shocks: tuple[tuple[str, Shock], ...], commodities: set[str], d
         city = getattr(shock, "destination", None)
         if city is not None and city != "all" and city not in destinations:
             fail(f"{key}.destination", city, f"unknown destination; use 'all' or one of {', '.join(sorted(destinations))}")
+        if isinstance(shock, PriceHistory):
+            dated = [(y - start_year) * 12 + m - 1 for y, m, _ in shock.months()]
+            if max(dated) < 0 or min(dated) >= months:
+                fail(f"{key}.prices_yuan", dict(shock.prices_yuan),
+                     f"no dated month falls within the run ({start_year}-01 to {start_year + months // 12 - 1}-12)")
+            continue
         if not 0 <= onset_month(shock, start_year) < months:
             fail(f"{key}.onset_year", shock.onset_year,
                  f"the onset ({shock.onset_year}-{shock.onset_month:02d}) must fall within the run "

@@ -161,6 +161,9 @@ class CooperativeConfig:
     herding: float = spec(**PROB)
     choice_temperature: float = spec(gt=0.0, max=100.0)
     collective_spending_share: float = spec(**SHARE)
+    funds_into_shares_yuan_per_year: float = spec(**YUAN)
+    funds_into_shares_until_year: int = spec(**YEAR)
+    infrastructure_depreciation: float = spec(**SHARE)
 
     def check(self, path: str) -> None:
         if not self.industries:

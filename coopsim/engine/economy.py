@@ -31,7 +31,7 @@ from coopsim.households.livelihoods import Livelihoods, household_blocks
 from coopsim.institutions.base import Partner
 from coopsim.institutions.operations import operate
 from coopsim.institutions.year_end import close_year
-from coopsim.markets import LabourMarket, Market, city_conditions, price_multiplier
+from coopsim.markets import LabourMarket, Market, city_conditions, price_history, price_multiplier
 from coopsim.money import Ledger, to_fen
 from coopsim.rules.founding import founding_months, starting_crops
 from coopsim.world import World, build_world
@@ -70,7 +70,8 @@ class Economy:
         self.hh: Households = generate_households(self.world, cfg.households, cfg.labour, hh_rng)
         savings = initial_savings_yuan(self.hh.n, cfg.households.savings_mean_yuan, hh_rng)
         factor = price_multiplier(cfg.shocks, cfg.commodities, cfg.start_year, cfg.months, self.streams["shocks"])
-        self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"], factor)
+        history = price_history(cfg.shocks, cfg.commodities, cfg.start_year, cfg.months)
+        self.market = Market(cfg.market, cfg.months, self.world, self.streams["prices"], factor, history)
         self.ledger = self._open_ledger(savings)
         self.coops, self.partners = institutions.build(cfg, self.world, self.market, self.ledger,
                                                        self.streams["spread"])
@@ -84,6 +85,7 @@ class Economy:
         self.livelihoods = Livelihoods(cfg, self.world, self.hh, self.market, self.ledger, self.labour_market,
                                        self.coops, self.partners, self.streams["crops"], self.streams["health"])
         self._own_planted: np.ndarray = np.zeros((self.world.n_townships, len(self.market.names)))
+        self._own_producing: np.ndarray = np.zeros((len(self.market.names), cfg.months + 1))
         self._own_planted_version = (-1, -1)
         self._pool: ThreadPoolExecutor | None = None
         self.recorder = Recorder(cfg, self.world, self.hh, self.ledger, self.market, self.labour_market,
@@ -182,21 +184,31 @@ class Economy:
 
     # -- the economy's steps, in the calendar's order -------------------------------
     def markets(self, t: int) -> None:
-        """Update the planted area of every crop in every township: the households' own farms and the
-        cooperatives' land."""
-        hh, w, coops = self.hh, self.world, self.coops
+        """Update the planted area of every crop in every township (the households' own farms and the
+        cooperatives' land), and the month's regional prices from the region's producing area."""
+        hh, w, coops, m = self.hh, self.world, self.coops, self.market
         version = (self.livelihoods.crop_version, coops.membership_version if coops is not None else 0)
+        c = len(m.names)
         if version != self._own_planted_version:  # crops change in January, own land when land is put in
             own = hh.land_mu - hh.land_in_coop_mu
-            c = len(self.market.names)
             self._own_planted = np.bincount(hh.township * c + hh.crop, weights=own,
                                             minlength=w.n_townships * c).reshape(w.n_townships, c)
+            # own land producing by each month: by crop, the area whose first harvest comes in each month
+            first = np.clip(hh.crop_planted_month + m.months_to_first_harvest[hh.crop], 0, self.cfg.months)
+            by_month = np.bincount(hh.crop * (self.cfg.months + 1) + first, weights=own,
+                                   minlength=c * (self.cfg.months + 1)).reshape(c, self.cfg.months + 1)
+            self._own_producing = np.cumsum(by_month, axis=1)
             self._own_planted_version = version
         planted = self._own_planted.copy()
+        producing = self._own_producing[:, t].copy()
         if coops is not None:
             by_village = coops.planted_mu(hh)
             planted += np.add.reduceat(by_village, np.flatnonzero(np.diff(np.r_[-1, w.village_township])), axis=0)
-        self.market.planted_mu = planted
+            ind = np.maximum(coops.industry, 0)
+            harvesting = coops.founded & (t >= coops.planted_month + m.months_to_first_harvest[ind])
+            producing += by_village[harvesting].sum(axis=0)
+        m.planted_mu = planted
+        m.supply_response(t, producing)
 
     def institutions(self, t: int) -> None:
         """The partners open their month: start on their dates, agree prices, let projects."""
@@ -236,7 +248,8 @@ class Economy:
         """December: cooperatives distribute, partners close their year, the collective pays and spends."""
         if self.coops is not None:
             close_year(self.coops, self.hh, 12 * year + 11, self.streams["institutions"],
-                       int(to_fen(self.cfg.thin_village_yuan)), self.cfg.tier.cadre_pay.performance_share)
+                       int(to_fen(self.cfg.thin_village_yuan)), self.cfg.tier.cadre_pay.performance_share,
+                       self.cfg.start_year + year)
 
     def bookkeeping(self, t: int) -> None:
         """Close the month: close the ledger period; the recorder records the month's tables."""

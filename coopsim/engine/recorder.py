@@ -215,7 +215,7 @@ class Recorder:
             "coops_founded": months[-1]["coops_founded"], "coop_member_households": int(hh.coop_member.sum()),
             "coop_revenue_yuan": self._coop_revenue_yuan(),
             "collective_income_yuan": float(collective.sum()),
-            "collective_assets_per_village_yuan": float(self._collective_assets_yuan().mean()),
+            **self._collective_assets(),
             "workers_away_mean": float(np.mean([r["workers_away"] for r in months])),
             "migrant_wage_mean_yuan": self._migrant_wage_yuan((year - cfg.start_year) * 12 + 11),
         }
@@ -272,11 +272,16 @@ class Recorder:
         """The cooperatives' accounts of the year just closed (none in tier ``none``)."""
         return self.coops.year_accounts if self.coops is not None else {}
 
-    def _collective_assets_yuan(self) -> np.ndarray:
-        """Each village collective's assets at book value (yuan)."""
+    def _collective_assets(self) -> dict[str, float]:
+        """The village collectives' assets per village (yuan, book value), as the sources count them: operating
+        (cash, shares in the cooperative, part of its reserve) and non-operating (infrastructure), and their sum."""
         if self.coops is None:
-            return self.ledger.block("collective") / 100.0
-        return self.coops.collective_assets_yuan()
+            operating, other = self.ledger.block("collective") / 100.0, np.zeros(self.world.n_villages)
+        else:
+            operating, other = self.coops.operating_assets_yuan(), self.coops.infrastructure_yuan
+        return {"collective_assets_per_village_yuan": float((operating + other).mean()),
+                "collective_operating_assets_per_village_yuan": float(operating.mean()),
+                "collective_non_operating_assets_per_village_yuan": float(other.mean())}
 
     def tables(self, closing: dict[str, int]) -> RunTables:
         """All tables as DataFrames (plus the ledger's closing balances; the

@@ -62,6 +62,12 @@ class VillageCooperatives(Institution):
         self.unpaid_fen = np.zeros(v, dtype=np.int64)
         self.industry = np.full(v, -1, dtype=np.int64)
         self.collective_fraction = np.zeros(v)
+        #: The value of the collective's shares in each cooperative (fen): the resources and assets it put in at
+        #: founding and the state funds put in in its name since.
+        self.collective_share_value_fen = np.zeros(v, dtype=np.int64)
+        #: Each collective's non-operating assets (yuan, book value): the public projects its cooperative built and
+        #: the public goods the collective paid for, less depreciation.
+        self.infrastructure_yuan = np.zeros(v)
         self.capable_fraction = np.zeros(v)
         self.debt_fen = np.zeros(v, dtype=np.int64)
         self.fund_debt_fen = np.zeros(v, dtype=np.int64)
@@ -203,6 +209,7 @@ class VillageCooperatives(Institution):
         self.founded[v] = True
         self.membership_version += 1
         self.founded_month[v] = self.planted_month[v] = t
+        self.collective_share_value_fen[v] = int(to_fen(self.cfg.shareholding.collective_assets_yuan))
         grant = int(to_fen(self.cfg.startup_grant_yuan))
         self.ledger.pay("state", ("cooperative", v), grant, "coop_startup_grant")
         # The idle collective land it farms is reclaimed first (contractors are paid; what cash lacks it owes the bank).
@@ -253,7 +260,8 @@ class VillageCooperatives(Institution):
             members = np.flatnonzero(hh.coop_member & self.founded[hh.village])
             group = np.searchsorted(founded, hh.village[members])  # index among the founded cooperatives
             collective, frac[members] = apportion_shares_many(
-                sh.collective_assets_yuan, hh.share_value_fen[members] / 100.0, group, founded.size,
+                self.collective_share_value_fen[founded] / 100.0, hh.share_value_fen[members] / 100.0, group,
+                founded.size,
                 sh.capable_person_share, sh.collective_min, sh.villagers_min, sh.single_holder_max)
             self.collective_fraction[founded] = collective
             self.capable_fraction[founded] = sh.capable_person_share
@@ -288,13 +296,24 @@ class VillageCooperatives(Institution):
         self.ytd["land_rent"] += rent
         self.month_revenue_fen = revenue
 
-    def collective_assets_yuan(self) -> np.ndarray:
-        """Each village collective's assets at book value (yuan): its cash, the
-        land, forest and buildings it put into its cooperative, and its share of
-        the cooperative's reserve (retained surplus)."""
+    def put_funds_into_shares(self, year: int) -> None:
+        """December of ``year`` (to ``funds_into_shares_until_year``): the state's poverty-alleviation funds go
+        into every cooperative as the collective's shares (资金变股金)."""
+        if year > self.cfg.funds_into_shares_until_year or not self.founded.any():
+            return
+        funds = np.where(self.founded, to_fen(self.cfg.funds_into_shares_yuan_per_year), 0)
+        self.ledger.pay_block("state", "cooperative", funds, "funds_into_shares")
+        self.collective_share_value_fen += funds
+
+    def operating_assets_yuan(self) -> np.ndarray:
+        """Each collective's operating assets (yuan): its cash, its shares in the cooperative (what it put in
+        and the state funds put in in its name) and its part of the cooperative's reserve."""
         cash = self.ledger.block("collective") / 100.0
-        put_in = self.founded * self.cfg.shareholding.collective_assets_yuan
-        return cash + put_in + self.collective_fraction * self.reserve_fen / 100.0
+        return cash + self.collective_share_value_fen / 100.0 + self.collective_fraction * self.reserve_fen / 100.0
+
+    def collective_assets_yuan(self) -> np.ndarray:
+        """Each village collective's assets (yuan), as the sources count them: operating and non-operating."""
+        return self.operating_assets_yuan() + self.infrastructure_yuan
 
     def planted_mu(self, hh: Households) -> np.ndarray:
         """(villages, C) area planted by each cooperative."""

@@ -44,6 +44,7 @@ def operate(t: int, coops: VillageCooperatives, hh: Households, days_per_worker:
     revenue = sell_output(t, quantity_ref, coops, hh, coops.members_by_village(hh))
     public = to_fen(work.project_yuan)
     coops.ledger.pay_block("state", "cooperative", public, "public_projects")
+    coops.infrastructure_yuan += work.project_yuan  # the village's roads, water works, halls: the collective's
     revenue = revenue + outside_contracts(coops, work) + contract_out_rent(coops, founded & ~farming, land)
     terms = cost_terms(coops)
     costs = month_costs(t, coops, np.where(farming, land, 0.0), fill, revenue, work, terms)

@@ -21,11 +21,12 @@ from coopsim.rules.distribution import Distributions, allocate_rows, split_surpl
 
 
 def close_year(coops: VillageCooperatives, hh: Households, t: int, rng: np.random.Generator, thin_fen: int,
-               performance_share: float) -> dict[str, np.ndarray]:
-    """Close month ``t`` (a December): distribute, let the partners close their
-    year, review industries (two uniforms per village from ``rng``), spend on
-    public goods. Returns the year's accounts (fen by village), also kept as
-    ``coops.year_accounts``."""
+               performance_share: float, year: int) -> dict[str, np.ndarray]:
+    """Close month ``t`` (December of ``year``): state funds into the collective's shares, distribute, let the
+    partners close their year, review industries (two uniforms per village from ``rng``), spend on public
+    goods, depreciate the collective's non-operating assets. Returns the year's accounts (fen by village), also
+    kept as ``coops.year_accounts``."""
+    coops.put_funds_into_shares(year)
     accounts = distribute(coops, hh)
     for partner in coops.partners:
         year = partner.close_year(coops, accounts, thin_fen)
@@ -215,4 +216,6 @@ def spend_collective(coops: VillageCooperatives, hh: Households, performance_sha
     hh.earn("wages", bonus)
     spend = to_fen(coops.cfg.collective_spending_share * led.block("collective") / 100.0)
     led.collect_block("collective", "market", spend, "collective_public_goods")
+    coops.infrastructure_yuan *= 1.0 - coops.cfg.infrastructure_depreciation
+    coops.infrastructure_yuan += spend / 100.0
     return bonus

@@ -18,6 +18,7 @@ from coopsim.config.scenarios import (
     AnnualSwing,
     CityShock,
     PriceCycle,
+    PriceHistory,
     PriceRegime,
     PriceShock,
     Shock,
@@ -58,7 +59,7 @@ def price_multiplier(shocks: tuple[tuple[str, Shock], ...], names: tuple[str, ..
     """
     factor = np.ones((months, len(names)))
     for _name, shock in shocks:
-        if isinstance(shock, CityShock):
+        if isinstance(shock, (CityShock, PriceHistory)):
             continue
         cols = _columns(shock.commodity, names)
         start = onset_month(shock, start_year)
@@ -83,6 +84,31 @@ def price_multiplier(shocks: tuple[tuple[str, Shock], ...], names: tuple[str, ..
             raise TypeError(type(shock))
         factor[:, cols] *= f[:, None]
     return factor
+
+
+def price_history(shocks: tuple[tuple[str, Shock], ...], names: tuple[str, ...], start_year: int,
+                  months: int) -> np.ndarray | None:
+    """(months, C) prices as they happened (yuan per unit) where a scenario replays them, NaN elsewhere;
+    None without a history. Between two dated months the price is linear in the month.
+
+    >>> from coopsim.config.scenarios import PriceHistory
+    >>> h = PriceHistory("history", "pigs", {"2018-02": 14.0, "2018-04": 12.0})
+    >>> price_history((("pork", h),), ("pigs",), 2018, 6)[:, 0].tolist()
+    [nan, 14.0, 13.0, 12.0, nan, nan]
+    """
+    out = np.full((months, len(names)), np.nan)
+    found = False
+    for _name, shock in shocks:
+        if not isinstance(shock, PriceHistory):
+            continue
+        points = shock.months()
+        at = np.array([(y - start_year) * 12 + m - 1 for y, m, _ in points], dtype=np.float64)
+        yuan = np.array([p for _y, _m, p in points])
+        t = np.arange(months)
+        span = (t >= at[0]) & (t <= at[-1])
+        out[span, names.index(shock.commodity)] = np.interp(t[span], at, yuan)
+        found = True
+    return out if found else None
 
 
 @dataclass(frozen=True)

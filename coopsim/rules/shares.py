@@ -64,7 +64,8 @@ def apportion_shares(collective_value: float, villager_values: np.ndarray, capab
     return ShareRegister(float(collective[0]), capable_share, villagers)
 
 
-def apportion_shares_many(collective_value: float, villager_values: np.ndarray, group: np.ndarray, groups: int,
+def apportion_shares_many(collective_value: float | np.ndarray, villager_values: np.ndarray, group: np.ndarray,
+                          groups: int,
                           capable_share: float, collective_min: float, villagers_min: float,
                           single_max: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`apportion_shares` for many cooperatives at once.
