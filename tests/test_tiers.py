@@ -156,7 +156,7 @@ def test_shared_technicians_and_accountants() -> None:
 
 
 def test_pooled_fund_lends_before_the_bank_and_charges_its_rate() -> None:
-    eco = economy_at_month_start("tier=v2", *FED_EARLY)
+    eco = economy_at_month_start("tier=v2", *FED_EARLY, "tier.cooperative.startup_grant_yuan=0")  # cash is short
     eco.env.run(until=12 * TICKS)
     coops, fed = eco.coops, fed_of(eco)
     assert coops is not None

@@ -25,7 +25,6 @@ from coopsim.config.schema import (
     YUAN,
     ConfigError,
     build,
-    check_series,
     fail,
     require_sum_one,
     spec,
@@ -161,7 +160,7 @@ class HouseholdsConfig:
 class LabourConfig:
     """Working-age adults: local work, migration to the cities, Spring Festival."""
 
-    migrant_wage_yuan_month_by_year: Mapping[int, float] = spec()
+    migrant_wage_yuan_month_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
     remittance_share: float = spec(**SHARE)
     local_day_wage_yuan: float = spec(**YUAN)
     local_wage_growth: float = spec(min=-0.5, max=0.5)
@@ -180,7 +179,6 @@ class LabourConfig:
     def check(self, path: str) -> None:
         if not self.destinations:
             fail(f"{path}.destinations", {}, "must name at least one destination")
-        check_series(f"{path}.migrant_wage_yuan_month_by_year", self.migrant_wage_yuan_month_by_year)
         if min(self.migrant_wage_yuan_month_by_year.values()) <= 0:
             fail(f"{path}.migrant_wage_yuan_month_by_year", dict(self.migrant_wage_yuan_month_by_year),
                  "every year's wage must be > 0")
@@ -194,20 +192,16 @@ class LabourConfig:
 class StateConfig:
     """Transfers from the state outside any cooperative, by kind, each to the households that qualify."""
 
-    pension_yuan_month_by_year: Mapping[int, float] = spec()
-    dibao_standard_yuan_year_by_year: Mapping[int, float] = spec()
+    pension_yuan_month_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
+    dibao_standard_yuan_year_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
     dibao_take_up: float = spec(**SHARE)
-    farm_subsidy_yuan_mu_by_year: Mapping[int, float] = spec()
+    farm_subsidy_yuan_mu_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
     farm_subsidy_month: int = spec(choices=MONTHS)
     poverty_support_yuan_month_per_person: float = spec(**YUAN)
     monitoring_from_year: int = spec(**YEAR)
-    monitoring_line_yuan_by_year: Mapping[int, float] = spec()
+    monitoring_line_yuan_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
     other_transfers_yuan_month_per_person: float = spec(**YUAN)
 
-    def check(self, path: str) -> None:
-        for key in ("pension_yuan_month_by_year", "dibao_standard_yuan_year_by_year", "farm_subsidy_yuan_mu_by_year",
-                    "monitoring_line_yuan_by_year"):
-            check_series(f"{path}.{key}", getattr(self, key))
 
 
 @dataclass(frozen=True)
@@ -217,7 +211,7 @@ class RunConfig:
     seed: int = spec(min=0, max=2**63 - 1)  # every table holds it as a 64-bit integer
     start_year: int = spec(**YEAR)
     years: int = spec(min=1, max=100)
-    poverty_line_yuan_by_year: Mapping[int, float] = spec()
+    poverty_line_yuan_by_year: Mapping[int, float] = spec(values_max=YUAN["max"])
     thin_village_yuan: float = spec(**YUAN)
     progress: str = spec(choices=("auto", "always", "never"))
     household_table: bool = spec()
@@ -252,7 +246,6 @@ class RunConfig:
         return tuple(sorted(self.market.commodities))
 
     def check(self, path: str) -> None:
-        check_series("poverty_line_yuan_by_year", self.poverty_line_yuan_by_year)
         known = set(self.market.commodities)
         check_shocks(self.shocks, known, set(self.labour.destinations), self.start_year, self.months)
         for name in self.households.own_farm_mix:

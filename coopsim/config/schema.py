@@ -14,6 +14,9 @@ Constraints live in field metadata:
     allowed values for strings.
 ``internal``
     set by the model itself, never from a config (e.g. the parsed shocks).
+``values_max``
+    for a mapping by year: the most any year's value may be (each value is
+    also checked to be >= 0, and each year a calendar year).
 
 Every number must be finite (no NaN, no infinity), and every numeric field
 has an upper bound (a test checks): the shared bounds below keep money in
@@ -155,6 +158,8 @@ def _check_constraints(meta: Mapping[str, Any], value: Any, path: str) -> None:
         fail(path, value, f"must be <= {hi}")
     if "gt" in meta and not value > meta["gt"]:
         fail(path, value, f"must be > {meta['gt']}")
+    if "values_max" in meta:
+        check_series(path, value, meta["values_max"])
     if "length" in meta and len(value) != meta["length"]:
         fail(path, value, f"must have exactly {meta['length']} entries")
 
