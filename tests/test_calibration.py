@@ -29,7 +29,8 @@ def test_outcomes_of_a_hand_made_table() -> None:
                        "income_per_capita_mean_yuan": [8000.0, 9000.0, 9900.0, 10890.0],
                        "income_wages_per_capita_yuan": [1000.0, 1000.0, 1000.0, 1000.0],
                        "income_remittances_per_capita_yuan": [3000.0, 3500.0, 3950.0, 4445.0],
-                       "away_share_mean": [0.6, 0.7, 0.7, 0.6],
+                       "away_share_working_months": [0.6, 0.7, 0.7, 0.6],
+                       "consumption_per_capita_yuan": [8000.0, 8900.0, 9000.0, 9100.0],
                        "net_transfer_income_per_capita_yuan": [2000.0, 2250.0, 2475.0, 2700.0],
                        "net_property_income_per_capita_yuan": [80.0, 90.0, 99.0, 100.0],
                        "gini": [0.30, 0.31, 0.35, 0.36],
@@ -43,6 +44,7 @@ def test_outcomes_of_a_hand_made_table() -> None:
     assert out["local_day_wage_2022_yuan"] == pytest.approx(100 * 1.1**5)
     assert out["transfer_share_2019"] == pytest.approx(0.25) and out["property_share_2019"] == pytest.approx(0.01)
     assert out["gini_2019"] == 0.35 and out["dibao_recipient_rate_2018"] == 0.08
+    assert out["consumption_2018_yuan"] == 8900.0
     # the loss adds the targets': 2017 is 473 below 8,473 (scale 250), 2018 354 below 9,354
     expected = sum(t.loss(out[t.name]) for t in TARGETS)
     assert loss(out) == pytest.approx(expected) and expected > (473 / 250) ** 2

@@ -8,12 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coopsim.config import CadrePayConfig
-from coopsim.households import AWAY, FESTIVAL, HOME, NO_WORKER
+from coopsim.households import AWAY
 from coopsim.money import allocate
 from coopsim.rules.distribution import allocate_rows, split_surplus
 from coopsim.rules.founding import choose_industry, founding_months
 from coopsim.rules.measures import gini, weighted_median
-from coopsim.rules.migration import leave_probability, migration_step
+from coopsim.rules.migration import leave_probability, search_outcome, split_uniform, weekly_hazard
 from coopsim.rules.pay import secretary_base_pay_yuan
 from coopsim.rules.prices import local_price_factor
 from tests.conftest import run_config
@@ -48,20 +48,23 @@ def test_secretary_pay_345_rule() -> None:
     assert secretary_base_pay_yuan(flat, 15000, also_head=True) == 20000
 
 
-def test_spring_festival_cycle() -> None:
-    status = np.array([[AWAY, AWAY, HOME, NO_WORKER]], dtype=np.int8)
-    u = np.array([[0.1, 0.9, 0.01, 0.0]])
-    p_leave = np.array([0.5])
-    jan = migration_step(status, u, 1, p_leave, 0.0, festival_home=0.8, festival_stay=0.2)
-    # January: the first migrant (u 0.1 < 0.8) comes home, the second stays away;
-    # nobody leaves before the festival.
-    assert jan.status.tolist() == [[FESTIVAL, AWAY, HOME, NO_WORKER]] and jan.festival_home == 1 and jan.left == 0
-    feb = migration_step(jan.status, u, 2, p_leave, 0.0, 0.8, 0.2)
-    assert feb.status.tolist() == jan.status.tolist()
-    mar = migration_step(feb.status, np.array([[0.5, 0.9, 0.4, 0.0]]), 3, p_leave, 0.0, 0.8, 0.2)
-    # March: the visitor goes back (0.5 >= 0.2 stay), the worker at home leaves (0.4 < 0.5).
-    assert mar.status.tolist() == [[AWAY, AWAY, AWAY, NO_WORKER]]
-    assert (mar.festival_back, mar.left, mar.returned) == (1, 1, 0)
+def test_a_move_and_its_day_come_from_one_uniform() -> None:
+    u = np.random.default_rng(5).random(200_000)
+    p = 0.3
+    cell, rest = split_uniform(u[u < p], p, 31)
+    days = np.bincount(cell, minlength=31) / cell.size
+    assert abs(days - 1 / 31).max() < 0.004 and cell.max() == 30  # every day of the month alike
+    assert abs(rest.mean() - 0.5) < 0.005 and abs(np.corrcoef(cell, rest)[0, 1]) < 0.01  # the rest is a fresh uniform
+
+
+def test_job_search_lasts_geometric_weeks_or_ends_at_home() -> None:
+    r = np.random.default_rng(3).random(100_000)
+    hazard = weekly_hazard(np.full(r.size, 0.6))  # 60 % find a job within a month
+    day, status = search_outcome(np.zeros(r.size, dtype=np.int32), hazard, r, 8)
+    found = status == AWAY
+    assert abs((day[found] <= 30).mean() - 0.6 / found.mean()) < 0.02  # within a month among those who find one
+    assert (day[~found] == 56).all() and abs((~found).mean() - (1 - hazard[0]) ** 8) < 0.005
+    assert set(np.unique(day % 7)) == {0}
 
 
 def test_leave_probability_falls_with_local_earnings() -> None:

@@ -30,7 +30,7 @@ def tables_equal(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None
 @pytest.mark.parametrize("scenario, zero", [
     ("price_collapse", ["scenario.shocks.price_collapse.magnitude=0"]),
     ("city_crisis", [f"scenario.shocks.crisis_{s}.{k}=0" for s in ("construction", "manufacturing", "services")
-                     for k in ("job_loss", "wage_change")]),
+                     for k in ("job_loss", "wage_change", "job_finding_change")]),
 ])
 def test_a_shock_of_magnitude_zero_changes_nothing(scenario: str, zero: list[str]) -> None:
     base = simulate(run_config(*TINY, "tier=v1"))

@@ -70,6 +70,9 @@ _ALL = (
     Outcome("monitored_household_share", "households monitored for falling back", "share of households", None),
     Outcome("dibao_recipient_rate", "minimum living allowance recipients", "share of persons", None),
     Outcome("medical_costs_per_capita_yuan", "medical costs paid per person (yuan/yr)", "yuan/person/year", "lower"),
+    Outcome("consumption_per_capita_yuan", "consumption per person (yuan/yr)", "yuan/person/year", None),
+    Outcome("away_share_working_months", "share of workers away, March-December", "share of working-age adults",
+            None),
     *(Outcome(f"transfer_{k}_per_capita_yuan", f"{label} per person (yuan/yr)", "yuan/person/year", None)
       for k, label in (("pension", "pensions"), ("dibao", "minimum living allowance"), ("farm_subsidy", "farm subsidy"),
                        ("poverty_support", "poverty-alleviation support"), ("other_transfers", "other transfers"))),

@@ -170,6 +170,10 @@ class LabourConfig:
     wage_gap_elasticity: float = spec(min=0.0, max=10.0)
     festival_home_probability: float = spec(**PROB)
     festival_stay_probability: float = spec(**PROB)
+    spring_festival_by_year: Mapping[int, str] = spec()
+    festival_home_window_days: int = spec(min=1, max=60)
+    festival_back_window_days: int = spec(min=1, max=120)
+    max_search_weeks: int = spec(min=1, max=104)
     initial_away_share: float = spec(**SHARE)
     destinations: Mapping[str, DestinationConfig] = spec()
     destination_temperature: float = spec(gt=0.0, max=100.0)
@@ -179,6 +183,9 @@ class LabourConfig:
     def check(self, path: str) -> None:
         if not self.destinations:
             fail(f"{path}.destinations", {}, "must name at least one destination")
+        for year, date in self.spring_festival_by_year.items():
+            if festival_date(year, date) is None:
+                fail(f"{path}.spring_festival_by_year.{year}", date, "must be a date of January or February as 'MM-DD'")
         if min(self.migrant_wage_yuan_month_by_year.values()) <= 0:
             fail(f"{path}.migrant_wage_yuan_month_by_year", dict(self.migrant_wage_yuan_month_by_year),
                  "every year's wage must be > 0")
@@ -267,6 +274,16 @@ class RunConfig:
                 if name not in known:
                     fail(f"tier.cooperative.industries[{i}]", name, f"unknown commodity; known: {', '.join(sorted(known))}")
         self._check_tier_dates()
+        self._check_festivals()
+
+    def _check_festivals(self) -> None:
+        """Every year of the run, and the next, needs its Spring Festival's date."""
+        dates = self.labour.spring_festival_by_year
+        for year in range(self.start_year, self.start_year + self.years + 1):
+            if year not in dates:
+                fail("labour.spring_festival_by_year", {y: dates[y] for y in sorted(dates)},
+                     f"has no date for {year}: every year of the run and the next needs the festival's date "
+                     f"(e.g. labour.spring_festival_by_year.{year}=02-05)")
 
     def _check_tier_dates(self) -> None:
         """Every institution of the tier must start before the run ends (one that starts before the
@@ -281,6 +298,15 @@ class RunConfig:
                      f"the {block} would start in {year}-{month:02d}, after the run ends ({last_year}-12), so tier "
                      f"'{self.tier.name}' would run as if it had no {block}: run to {year} at least "
                      f"(years >= {year - self.start_year + 1}) or set an earlier start")
+
+
+def festival_date(year: int, date: str) -> tuple[int, int] | None:
+    """``"02-05"`` -> (2, 5) if it is a real date of January or February of ``year``, else None."""
+    month, dash, day = str(date).partition("-")
+    if not (dash and month.isdigit() and day.isdigit() and int(month) in (1, 2)):
+        return None
+    last = 31 if int(month) == 1 else (29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28)
+    return (int(month), int(day)) if 1 <= int(day) <= last else None
 
 
 def _first_date(block: Any) -> tuple[str, int, int]:

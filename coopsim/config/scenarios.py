@@ -97,10 +97,11 @@ class CityShock(Onset):
     """Demand collapse, wage change or travel stop at destination cities.
 
     ``job_loss`` is the extra monthly chance that a migrant in the hit
-    destination and sector loses the job and comes home, at full effect;
-    ``wage_change`` the relative change of the wage; ``travel_stop`` stops
-    all travel (no departures, no festival trips) while the shock is at more
-    than half its effect.
+    destination and sector loses the job (and searches for another or comes
+    home), at full effect; ``wage_change`` the relative change of the wage;
+    ``job_finding_change`` the relative change of the chance to find a job
+    there; ``travel_stop`` stops all travel (no departures, no festival trips)
+    while the shock is at more than half its effect.
     """
 
     kind: str = spec(choices=("city",))
@@ -111,6 +112,7 @@ class CityShock(Onset):
     job_loss: float = spec(**SHARE)
     wage_change: float = spec(gt=-1.0, max=10.0)
     travel_stop: bool = spec()
+    job_finding_change: float = spec(default=0.0, min=-1.0, max=10.0)
 
 
 @dataclass(frozen=True)

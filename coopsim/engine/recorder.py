@@ -212,6 +212,7 @@ class Recorder:
             "thin_village_share": float((collective < cfg.thin_village_yuan).mean()),
             "fiscal_cost_yuan": float(sum(r["fiscal_cost_yuan"] for r in months)),
             "away_share_mean": float(np.mean([r["away_share"] for r in months])),
+            "away_share_working_months": float(np.mean([r["away_share"] for r in months if r["month"] >= 3])),
             "coops_founded": months[-1]["coops_founded"], "coop_member_households": int(hh.coop_member.sum()),
             "coop_revenue_yuan": self._coop_revenue_yuan(),
             "collective_income_yuan": float(collective.sum()),
@@ -221,18 +222,22 @@ class Recorder:
         }
 
     def _transfers_by_kind(self, year: int, persons: float) -> dict[str, float]:
-        """The year's transfers to households per person, by kind, and their medical costs."""
+        """The year's transfers to households per person, by kind, their medical costs and their consumption
+        (living and medical spending, as the statistics count it)."""
         kinds = ("pension", "dibao", "farm_subsidy", "poverty_support", "other_transfers")
         sums = dict.fromkeys(kinds, 0)
-        medical = 0
+        medical = consumption = 0
         for f in self._flows[self._flows_year_start:]:
             if f["payer"] == "state" and f["payee"] == "household" and f["kind"] in sums:
                 sums[f["kind"]] += f["amount_fen"]
             elif f["kind"] == "medical_costs":
                 medical += f["amount_fen"]
+            elif f["kind"] == "consumption":
+                consumption += f["amount_fen"]
         self._flows_year_start = len(self._flows)
         return {**{f"transfer_{k}_per_capita_yuan": v / 100.0 / persons for k, v in sums.items()},
-                "medical_costs_per_capita_yuan": medical / 100.0 / persons}
+                "medical_costs_per_capita_yuan": medical / 100.0 / persons,
+                "consumption_per_capita_yuan": (consumption + medical) / 100.0 / persons}
 
     def _poverty_dynamics(self, below: np.ndarray, members: np.ndarray) -> dict[str, float]:
         """Poverty entry and exit (shares of households above / below the line a year before), the registered
@@ -303,9 +308,15 @@ class Recorder:
         state = flows[flows["payer"] == "state"] if len(flows) else flows
         fiscal = (state.groupby(["year", "kind", "payee"], as_index=False)["amount_fen"].sum()
                   .assign(yuan=lambda d: d["amount_fen"] / 100.0) if len(state) else pd.DataFrame())
+        week = self.labour.weekly()
+        start = np.datetime64(f"{self.cfg.start_year}-01-01")
+        dates = start + week.pop("day").astype("timedelta64[D]")
+        region_week = pd.DataFrame({"week": np.arange(len(dates)), "date": dates,
+                                    "year": dates.astype("datetime64[Y]").astype(int) + 1970, **week})
         tables = RunTables({
             "region_year": pd.DataFrame(self._region_year),
             "region_month": pd.DataFrame(self._region_month),
+            "region_week": region_week,
             "village_year": stack(self._village_year),
             "village_month": stack(self._village_month),
             "household_year": stack(self._household_year),

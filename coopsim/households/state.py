@@ -1,7 +1,7 @@
 """Household state as numpy columns, one row per household, ordered by village.
 
-The worker status codes (``NO_WORKER``, ``HOME``, ``AWAY``, ``FESTIVAL``) are
-the migration rule's (:mod:`coopsim.rules.migration`).
+The worker status codes (``NO_WORKER``, ``HOME``, ``AWAY``, ``FESTIVAL``,
+``SEARCHING``) are the migration rule's (:mod:`coopsim.rules.migration`).
 
 Households are agents with their own state and decisions, but for scale
 their state lives in columns (see STYLE.md, "Households at scale"): monthly
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coopsim.money import ALL, Rows
-from coopsim.rules.migration import AWAY, FESTIVAL, HOME, NO_WORKER
+from coopsim.rules.migration import AWAY, FESTIVAL, HOME, NO_WORKER, SEARCHING
 
 MAX_WORKERS = 4  # slots per household; :func:`count_slots` reads a row's four one-byte flags as one word
 
@@ -65,8 +65,14 @@ class Households:
         Children or elderly live here and no grandparent can look after
         them: a working-age adult stays at home.
     worker_status
-        (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city) or FESTIVAL
-        (home for the Spring Festival, returning to the city after).
+        (n, MAX_WORKERS) int8: NO_WORKER, HOME, AWAY (in a city, with a job),
+        SEARCHING (in a city, looking for one) or FESTIVAL (home for the
+        Spring Festival, returning to the city after).
+    worker_due, worker_next
+        (n, MAX_WORKERS): the day (from 1 January of the start year) of each
+        worker's next move and the status it moves to (-1, 0: none pending).
+    worker_search_end, worker_search_next
+        For a departure still to come: when the search it starts ends, and how.
     worker_destination, worker_sector
         (n, MAX_WORKERS) int8: where each worker away works (index into the
         sorted destination names, and into ``SECTORS``); -1 when not away.
@@ -80,8 +86,9 @@ class Households:
         channel's column of households is contiguous); the month's and the
         year-to-date's.
     home_workers, away_workers, festival_workers
-        Each household's workers by status (int64), kept in step with
-        ``worker_status`` by :meth:`count_workers`.
+        Each household's workers at home, away (with a job or searching) and
+        home for the festival (int64), kept in step with ``worker_status`` by
+        :meth:`count_workers`.
     """
 
     village: np.ndarray
@@ -110,6 +117,10 @@ class Households:
     income_month: np.ndarray = field(init=False)
     income_year: np.ndarray = field(init=False)
     worker_destination: np.ndarray = field(init=False)
+    worker_due: np.ndarray = field(init=False)
+    worker_next: np.ndarray = field(init=False)
+    worker_search_end: np.ndarray = field(init=False)
+    worker_search_next: np.ndarray = field(init=False)
     worker_sector: np.ndarray = field(init=False)
     home_workers: np.ndarray = field(init=False)
     away_workers: np.ndarray = field(init=False)
@@ -126,6 +137,10 @@ class Households:
         self.dependants = self.members > self.working_age
         self.worker_destination = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
+        self.worker_due = np.full((n, MAX_WORKERS), -1, dtype=np.int32)
+        self.worker_next = np.zeros((n, MAX_WORKERS), dtype=np.int8)
+        self.worker_search_end = np.full((n, MAX_WORKERS), -1, dtype=np.int32)
+        self.worker_search_next = np.zeros((n, MAX_WORKERS), dtype=np.int8)
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)
@@ -145,11 +160,13 @@ class Households:
     def count_workers(self, rows: Rows = ALL) -> None:
         """Recount the ``rows``' workers by status after their ``worker_status`` changed."""
         status = self.worker_status[rows]
-        for out, code in ((self.home_workers, HOME), (self.away_workers, AWAY), (self.festival_workers, FESTIVAL)):
-            out[rows] = count_slots(status == code)
+        self.home_workers[rows] = count_slots(status == HOME)
+        self.away_workers[rows] = count_slots((status == AWAY) | (status == SEARCHING))
+        self.festival_workers[rows] = count_slots(status == FESTIVAL)
 
     def workers(self, status: int, rows: slice = ALL) -> np.ndarray:
-        """Number of each household's workers with the given status (HOME, AWAY or FESTIVAL)."""
+        """Number of each household's workers with the given status (HOME, AWAY — with a job or searching — or
+        FESTIVAL)."""
         counts = {HOME: self.home_workers, AWAY: self.away_workers, FESTIVAL: self.festival_workers}[status]
         return counts[rows]
 
@@ -197,5 +214,6 @@ def sum_slots(values: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["AWAY", "FESTIVAL", "HOME", "INCOME_SOURCES", "MAX_WORKERS", "NO_WORKER", "SOURCE", "Households", "any_slot",
+__all__ = ["AWAY", "FESTIVAL", "HOME", "INCOME_SOURCES", "MAX_WORKERS", "NO_WORKER", "SEARCHING", "SOURCE", "Households",
+           "any_slot",
            "count_slots", "sum_slots"]

@@ -1,12 +1,19 @@
-"""The labour market of migrant workers: destinations, chain migration, family
-constraints, the Spring Festival, city shocks and remittances.
+"""The labour market of migrant workers in event time: destinations, job search,
+chain migration, family constraints, the Spring Festival by its date, city
+shocks and remittances.
 
-Each working-age adult's slot holds a status (home, away, home for the
-festival), and for those away a destination and a sector. Every month two
-uniforms are drawn per slot whatever the state, so tiers and scenarios share
-them: ``u`` (``migration`` stream) decides moves (leave, return, festival,
-job found) and ``v`` (``destinations`` stream) decides where
-(destination and sector).
+Each working-age adult's slot holds a status (home, in a city with a job,
+in a city searching for one, home for the festival), for those in a city a
+destination and a sector, and the day and kind of its next move. Every month
+two uniforms are drawn per slot whatever the state, so tiers and scenarios
+share them: ``u`` (``migration`` stream) decides moves and ``v``
+(``destinations`` stream) where (destination and sector) and, for those home
+for the festival, whether they go back. Where a uniform falls inside the
+interval that decides a move gives the move's day, and what is left of it the
+length of a job search (:func:`~coopsim.rules.migration.split_uniform`): so
+journeys home before the festival and back after it, departures and searches
+are spread over weeks, and :meth:`LabourMarket.weekly` gives the share away
+week by week.
 """
 
 from __future__ import annotations
@@ -16,17 +23,18 @@ import threading
 import numpy as np
 
 from coopsim.config import LabourConfig
-from coopsim.households.state import AWAY, FESTIVAL, HOME, Households, any_slot, sum_slots
+from coopsim.households.state import AWAY, FESTIVAL, HOME, SEARCHING, Households, any_slot, sum_slots
 from coopsim.markets.shocks import CityConditions
 from coopsim.money import ALL, Rows
 from coopsim.rules.livelihood import wage_in_month
 from coopsim.rules.migration import (
-    AFTER_FESTIVAL_MONTH,
-    FESTIVAL_MONTH,
+    STATUS_NAMES,
     chain_finding,
     destination_choice,
     leave_probability,
-    migration_step,
+    search_outcome,
+    split_uniform,
+    weekly_hazard,
 )
 from coopsim.rules.series import monthly
 from coopsim.world import World
@@ -36,18 +44,26 @@ DENSE_SHARE = 0.5
 
 
 class LabourMarket:
-    """Destination cities and the monthly migration step.
+    """Destination cities and the month's migration step, with every move on its day.
 
     Each month :meth:`open_month` draws the month's uniforms for every worker
     slot and publishes each village's migrant ties; then :meth:`step` moves
     the workers of a block of household rows (the whole region, a block of
     villages or one household: the result is the same).
+
+    Parameters
+    ----------
+    cfg, world, conditions
+        The labour config, the region, the cities' conditions month by month.
+    start_year
+        The run's first year (day 0 is its 1 January).
     """
 
     def __init__(self, cfg: LabourConfig, world: World, conditions: CityConditions, start_year: int) -> None:
         self.cfg, self.world, self.conditions = cfg, world, conditions
+        months = len(conditions.travel_stop)
         #: The migrant reference wage of every month of the run (yuan/month).
-        self.wages = monthly(cfg.migrant_wage_yuan_month_by_year, start_year, len(conditions.travel_stop))
+        self.wages = monthly(cfg.migrant_wage_yuan_month_by_year, start_year, months)
         self.names = cfg.destination_names
         dests = [cfg.destinations[n] for n in self.names]
         self.wage_multiplier = np.array([d.wage_multiplier for d in dests])
@@ -58,12 +74,33 @@ class LabourMarket:
         self.departures = np.zeros(len(self.names), dtype=np.int64)
         self.job_losses = 0
         self._lock = threading.Lock()
-        #: (villages, D) workers of each village away in each destination, kept up to date by :meth:`step`.
+        #: (villages, D) workers of each village in each destination (with a job or searching).
         self.village_away = np.zeros((world.n_villages, len(self.names)), dtype=np.int64)
         #: This month's moves: left, returned, home for the festival, back after it.
         self.month_moves = np.zeros(4, dtype=np.int64)
         self.u = self.v = np.zeros((0, 0))
         self.village_ties = np.zeros((world.n_villages, len(self.names)))
+        # the calendar in days from 1 January of the start year
+        first = np.datetime64(f"{start_year}-01", "M")
+        self.start_year = start_year
+        self.month_start = (first + np.arange(months + 1)).astype("datetime64[D]").astype(np.int64) \
+            - first.astype("datetime64[D]").astype(np.int64)
+        #: Each year's Spring Festival (day of the run), from the start year to the year after the last.
+        self.festival = np.array([
+            (np.datetime64(f"{y}-{cfg.spring_festival_by_year[y]}") - np.datetime64(f"{start_year}-01-01")).astype(int)
+            for y in range(start_year, start_year + months // 12 + 1)])
+        #: The first day at or after each day of the run on which one can travel (no travel stop).
+        stop_days = np.repeat(conditions.travel_stop, np.diff(self.month_start))
+        open_after = np.full(len(stop_days) + 1, len(stop_days), dtype=np.int64)
+        for d in range(len(stop_days) - 1, -1, -1):
+            open_after[d] = open_after[d + 1] if stop_days[d] else d
+        self.open_day = open_after
+        #: The first day of each travel stop.
+        self.stop_starts = np.flatnonzero(stop_days & ~np.r_[False, stop_days[:-1]]) if len(stop_days) else \
+            np.zeros(0, dtype=np.int64)
+        #: (statuses, days + 1) each day's change in the number of slots of each status.
+        self.day_delta = np.zeros((len(STATUS_NAMES), int(self.month_start[-1]) + 1), dtype=np.int64)
+        self.start_counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
 
     def base_wage(self, t: int) -> float:
         """The migrant reference wage in month ``t`` (before destination, sector, skill): the year's
@@ -82,7 +119,7 @@ class LabourMarket:
         return self.base_wage(t) * hh.productivity[rows, None] * factor
 
     def remittances_yuan(self, t: int, hh: Households, rows: Rows = ALL) -> np.ndarray:
-        """What each household's migrants send home this month."""
+        """What each household's migrants with a job send home this month."""
         net = self.slot_wage(t, hh, rows)
         net -= self.living_cost.take(np.maximum(hh.worker_destination[rows], 0))
         np.maximum(net, 0.0, out=net)
@@ -93,13 +130,13 @@ class LabourMarket:
     def count_away(self, hh: Households) -> None:
         """Recount :attr:`village_away` from the households' state."""
         d = len(self.names)
-        away = hh.worker_status == AWAY
+        away = (hh.worker_status == AWAY) | (hh.worker_status == SEARCHING)
         key = hh.village[:, None] * d + np.maximum(hh.worker_destination, 0)
         counts = np.bincount(key[away], minlength=self.world.n_villages * d)
         self.village_away = counts.reshape(self.world.n_villages, d).astype(np.int64)
 
     def initial_destinations(self, hh: Households, rng: np.random.Generator) -> None:
-        """Place the workers away at the start (no ties yet)."""
+        """Place the workers away at the start (no ties yet), each with a job."""
         v = rng.random(hh.worker_status.shape)
         r, c = np.nonzero(hh.worker_status == AWAY)
         # without ties every worker faces the same choice: one row of (zero) ties serves all
@@ -108,6 +145,7 @@ class LabourMarket:
         hh.worker_sector = np.full(hh.worker_status.shape, -1, dtype=np.int8)
         hh.worker_destination[r, c], hh.worker_sector[r, c] = dest[:, 0], sector[:, 0]
         self.count_away(hh)
+        self.start_counts = np.bincount(hh.worker_status.ravel(), minlength=len(STATUS_NAMES)).astype(np.int64)
 
     def _choose(self, v: np.ndarray, ties: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         find = chain_finding(self.job_finding, ties, self.cfg.chain_strength)
@@ -120,18 +158,46 @@ class LabourMarket:
         """Publish the month's draws and each village's ties.
 
         ``u`` and ``v`` are the month's two uniforms per worker slot (drawn
-        whatever its state, so tiers and scenarios share them): ``u`` decides
-        moves, ``v`` destinations. A village's ties are the share of its
-        migrants in each destination, averaged with its neighbours'.
+        whatever its state, so tiers and scenarios share them). A village's
+        ties are the share of its migrants in each destination, averaged with
+        its neighbours'.
         """
         self.u, self.v = u, v
         share = self.village_away / np.maximum(self.village_away.sum(axis=1), 1)[:, None]
         self.village_ties = 0.5 * (share + self.world.neighbour_mean(share))
         self.month_moves[:] = 0
 
+    # -- the calendar ----------------------------------------------------------
+    def _festivals_in(self, lo: int, hi: int, offset: int = 0) -> np.ndarray:
+        """The festivals whose day plus ``offset`` falls in days [lo, hi)."""
+        at = self.festival + offset
+        return self.festival[(at >= lo) & (at < hi)]
+
+    def _blackout_end(self, day: np.ndarray) -> np.ndarray:
+        """For departure days in a festival's season (from its journeys home to three days after it), the day
+        the season ends (departures wait for it); -1 for other days."""
+        out = np.full(day.shape, -1, dtype=np.int64)
+        for f in self.festival:
+            inside = (day >= f - self.cfg.festival_home_window_days) & (day < f + 3)
+            out[inside] = f + 3
+        return out
+
+    def _travel_day(self, day: np.ndarray) -> np.ndarray:
+        """Days of travel moved past a travel stop, keeping their spread: a journey due on a stopped day goes on
+        the first open day plus its days into the stop."""
+        if not self.stop_starts.size:
+            return day
+        day = np.minimum(day, len(self.open_day) - 1)
+        opened = self.open_day[day]
+        i = np.maximum(np.searchsorted(self.stop_starts, day, side="right") - 1, 0)
+        return np.where(opened > day, opened + (day - self.stop_starts[i]), day)
+
+    # -- the month's moves -----------------------------------------------------
     def step(self, t: int, hh: Households, rows: slice, local_income: np.ndarray,
              reference_ratio: float) -> np.ndarray:
-        """One month of moves for the workers of ``rows``.
+        """One month of moves for the workers of ``rows``: the moves due this month happen on their days, then
+        those free to decide do (journeys home for a coming festival, back after one, departures, returns and
+        job losses), each on its own day; moves due after the month wait for their month.
 
         ``local_income`` is the rows' local earnings per worker. Only
         households where some worker could move this month are worked through
@@ -139,106 +205,172 @@ class LabourMarket:
         Returns those households' row indices.
         """
         cfg, cond = self.cfg, self.conditions
+        lo, hi = int(self.month_start[t]), int(self.month_start[t + 1])
+        stop = bool(cond.travel_stop[t])
         city = self.base_wage(t) * hh.productivity[rows] * float(cond.wage_factor[t].mean())
         p_leave = leave_probability(cfg.leave_probability, cfg.wage_gap_elasticity, city, local_income,
                                     reference_ratio)
         p_leave = np.where(hh.dependants[rows], p_leave * cfg.family_factor, p_leave)
-        carer = hh.needs_carer[rows]
-        may_move = self._may_move(t, hh.worker_status[rows], self.u[rows], p_leave)
-        sub: slice | np.ndarray = np.flatnonzero(may_move)
-        idx = sub + rows.start
+        going_home = self._festivals_in(lo, hi, -cfg.festival_home_window_days)  # a journey-home season starts
+        status, due, u = hh.worker_status[rows], hh.worker_due[rows], self.u[rows]
+        free = due < 0
+        may = (due >= 0) & (due < hi)
+        if going_home.size and not stop:  # chances compared in double precision, as in the rules
+            may |= free & ((status == AWAY) & (u < np.float64(cfg.festival_home_probability)))
+        if not stop:
+            may |= free & (status == HOME) & (u < p_leave[:, None])
+        p_return = np.float64(cfg.return_probability + float(cond.job_loss[t].max()))
+        may |= free & (status == AWAY) & (u < p_return)
+        touched = any_slot(may)
+        idx = np.flatnonzero(touched) + rows.start
         if not idx.size:
             return idx
         sel: slice | np.ndarray = idx
-        if idx.size > DENSE_SHARE * may_move.size:  # most households move (festival months): take them all
-            sub, sel, idx = slice(None), rows, np.arange(rows.start, rows.stop)
-        u, v, before = self.u[sel].astype(np.float64), self.v[sel].astype(np.float64), hh.worker_status[sel]
-        p_leave, carer = p_leave[sub], carer[sub]
-        dest, sector, find = self._destinations(t, hh, idx, before, u, v, p_leave)
-        p_slot = p_leave[:, None] * find  # a worker leaves only if he finds a job
-        p_return = self._return_probability(t, hh, sel)
-        moves = migration_step(before, u, t % 12 + 1, p_slot, p_return, cfg.festival_home_probability,
-                               cfg.festival_stay_probability, bool(cond.travel_stop[t]))
-        status = _keep_a_carer(before, moves.status, carer)
-        left = (before == HOME) & (status == AWAY)
-        came_back = (before == AWAY) & (status == HOME)
-        away_change = self._away_change(hh, sel, before, status, dest)
-        self._apply(hh, sel, idx, before, status, left, dest, sector)
+        sub: slice | np.ndarray = idx - rows.start
+        if idx.size > DENSE_SHARE * touched.size:  # most households move (festival months): take them all
+            sel, sub, idx = rows, slice(None), np.arange(rows.start, rows.stop)
+        moves = np.zeros(4, dtype=np.int64)
+        deltas: list[np.ndarray] = []
+        self._decide(t, hh, sel, idx, lo, hi, stop, p_leave[sub], going_home)
+        self._apply_due(hh, sel, idx, hi, moves, deltas)
+        hh.count_workers(sel)
         with self._lock:  # blocks of households may step on several threads
-            self.job_losses += int((came_back & (u >= cfg.return_probability)).sum())
-            self.departures += np.bincount(dest[left].astype(np.int64), minlength=len(self.names))
-            self.village_away += away_change
-            self.month_moves += (int(left.sum()), moves.returned, moves.festival_home, moves.festival_back)
+            for d in deltas:
+                self.day_delta += d
+            self.month_moves += moves
         return idx
 
-    def _destinations(self, t: int, hh: Households, idx: np.ndarray, before: np.ndarray, u: np.ndarray,
-                      v: np.ndarray, p_leave: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Where each slot of households ``idx`` would go if it left, its sector and its chance of a job.
-
-        Only slots that could leave this month (``u`` below the upper bound
-        ``p_leave``) need a destination: the result is the same as choosing for every slot.
-        """
-        dest = np.zeros(before.shape, dtype=np.int8)
-        sector = np.zeros_like(dest)
-        find = np.ones(before.shape)
-        r, c = np.nonzero((before == HOME) & (u < p_leave[:, None]))
+    def _decide(self, t: int, hh: Households, sel: Rows, idx: np.ndarray, lo: int, hi: int, stop: bool,
+                p_leave: np.ndarray, going_home: np.ndarray) -> None:
+        """Those with no move pending decide; each move is scheduled on its day (it happens in
+        :meth:`_apply_due`)."""
+        cfg, cond = self.cfg, self.conditions
+        status, u, v = hh.worker_status[sel], self.u[sel].astype(np.float64), self.v[sel].astype(np.float64)
+        due, nxt = hh.worker_due[sel], hh.worker_next[sel]
+        end, end_next = hh.worker_search_end[sel], hh.worker_search_next[sel]
+        free = due < 0
+        days = hi - lo
+        # the festival's round trip, decided as its season starts: home on a day of the three weeks before it
+        # (u), then back to the job on a day of the five weeks from three days after it, or home for good after
+        # the Lantern Festival (v: those with a job keep their city, so v is free)
+        if going_home.size and not stop:
+            p, f = cfg.festival_home_probability, int(going_home[0])
+            r, c = np.nonzero(free & (status == AWAY) & (u < p))
+            cell, _rest = split_uniform(u[r, c], p, cfg.festival_home_window_days)
+            due[r, c] = f - 1 - cell
+            nxt[r, c] = FESTIVAL
+            stay = v[r, c] < cfg.festival_stay_probability
+            back, _rest = split_uniform(np.where(stay, 0.0, v[r, c] - cfg.festival_stay_probability),
+                                        1.0 - cfg.festival_stay_probability, cfg.festival_back_window_days)
+            end[r, c] = np.where(stay, f + 15, f + 3 + back)
+            end_next[r, c] = np.where(stay, HOME, AWAY)
+            free[r, c] = False
+        # departures: the day in the month (after the festival's season if it falls in one), then the search
+        if not stop:
+            leaving = free & (status == HOME) & (u < p_leave[:, None])
+            leaving = _keep_a_carer(status, np.where(leaving, AWAY, status), hh.needs_carer[idx]) == AWAY
+            leaving &= status == HOME
+            r, c = np.nonzero(leaving)
+            if r.size:
+                day_cell, rest = split_uniform(u[r, c], p_leave[r], days)
+                day = lo + day_cell
+                wait = self._blackout_end(day)
+                back_cell, rest = split_uniform(rest, 1.0, cfg.festival_back_window_days)
+                day = np.where(wait >= 0, wait + back_cell, day)
+                dest, sector, find = self._choose(v[r, c][:, None], self.village_ties[hh.village[idx[r]]], t)
+                dest, sector = dest[:, 0], sector[:, 0]
+                factor = cond.finding_factor[t][dest.astype(np.int64), sector.astype(np.int64)]
+                e, how = search_outcome(day, weekly_hazard(find[:, 0] * factor), rest, cfg.max_search_weeks)
+                due[r, c], nxt[r, c], end[r, c], end_next[r, c] = day, SEARCHING, e, how
+                ri = idx[r]
+                hh.worker_destination[ri, c], hh.worker_sector[ri, c] = dest, sector
+                free[r, c] = False
+        # those with a job: home for good (the base rate), or the job is lost (a city shock) and a search begins
+        p_home = cfg.return_probability
+        loss = cond.job_loss[t]
+        d_now, s_now = np.maximum(hh.worker_destination[sel], 0), np.maximum(hh.worker_sector[sel], 0)
+        p_out = p_home + loss[d_now, s_now] if loss.any() else np.full(status.shape, p_home)
+        r, c = np.nonzero(free & (status == AWAY) & (u < np.minimum(p_out, 1.0)))
         if r.size:
-            d, s, f = self._choose(v[r, c][:, None], self.village_ties[hh.village[idx[r]]], t)
-            dest[r, c], sector[r, c], find[r, c] = d[:, 0], s[:, 0], f[:, 0]
-        return dest, sector, find
+            q = u[r, c]
+            lost = q >= p_home
+            cell, rest = split_uniform(q, np.minimum(p_out[r, c], 1.0), days)
+            day = lo + cell
+            dd, ss = d_now[r, c], s_now[r, c]
+            find = chain_finding(self.job_finding, self.village_ties[hh.village[idx[r]]], self.cfg.chain_strength)
+            hazard = weekly_hazard(find[np.arange(r.size), dd] * cond.finding_factor[t][dd, ss])
+            e, how = search_outcome(day, hazard, rest, cfg.max_search_weeks)
+            due[r, c] = day
+            nxt[r, c] = np.where(lost, SEARCHING, HOME)
+            end[r, c] = np.where(lost, e, -1)
+            end_next[r, c] = np.where(lost, how, 0)
+            with self._lock:
+                self.job_losses += int(lost.sum())
+        hh.worker_due[sel], hh.worker_next[sel] = due, nxt
+        hh.worker_search_end[sel], hh.worker_search_next[sel] = end, end_next
 
-    @staticmethod
-    def _apply(hh: Households, sel: Rows, idx: np.ndarray, before: np.ndarray, status: np.ndarray,
-               left: np.ndarray, dest: np.ndarray, sector: np.ndarray) -> None:
-        """Write the moves of the households ``sel`` (rows ``idx``) into their columns."""
-        at_home = status == HOME
-        r, c = np.nonzero(left)
-        hh.worker_destination[idx[r], c], hh.worker_sector[idx[r], c] = dest[r, c], sector[r, c]
-        r, c = np.nonzero(at_home & (before != HOME))
-        hh.worker_destination[idx[r], c] = hh.worker_sector[idx[r], c] = -1
-        hh.worker_status[sel] = status
-        hh.count_workers(sel)
+    def _apply_due(self, hh: Households, sel: Rows, idx: np.ndarray, hi: int, moves: np.ndarray,
+                   deltas: list[np.ndarray]) -> None:
+        """Every move due before the month ends happens on its day (a journey due in a travel stop waits for
+        travel to open); a departure starts its search, which may end within the month too."""
+        status, due, nxt = hh.worker_status[sel], hh.worker_due[sel], hh.worker_next[sel]
+        end, end_next = hh.worker_search_end[sel], hh.worker_search_next[sel]
+        n_days, n_dest = self.day_delta.shape[1], len(self.names)
+        while True:
+            r, c = np.nonzero((due >= 0) & (due < hi))
+            if not r.size:
+                break
+            old, new, day = status[r, c], nxt[r, c], due[r, c].astype(np.int64)
+            travels = ((old == HOME) & (new == SEARCHING)) | ((old == FESTIVAL) & (new == AWAY)) \
+                | ((old == AWAY) & (new == FESTIVAL))
+            moved = np.where(travels, self._travel_day(day), day)
+            later = moved != day
+            if later.any():  # postponed by a travel stop: the search starts later too
+                rl, cl = r[later], c[later]
+                due[rl, cl] = moved[later]
+                end[rl, cl] = np.where(end[rl, cl] >= 0, end[rl, cl] + (moved - day)[later], -1)
+                r, c, old, new, day = r[~later], c[~later], old[~later], new[~later], day[~later]
+                if not r.size:
+                    continue
+            delta = np.bincount(new.astype(np.int64) * n_days + day, minlength=self.day_delta.size) \
+                - np.bincount(old.astype(np.int64) * n_days + day, minlength=self.day_delta.size)
+            deltas.append(delta.reshape(self.day_delta.shape))
+            rows = idx[r]
+            was_away = (old == AWAY) | (old == SEARCHING)
+            is_away = (new == AWAY) | (new == SEARCHING)
+            key = hh.village[rows] * n_dest + np.maximum(hh.worker_destination[rows, c], 0)
+            change = np.bincount(key, weights=is_away.astype(np.float64) - was_away.astype(np.float64),
+                                 minlength=self.village_away.size).astype(np.int64)
+            gone = (old == HOME) & (new == SEARCHING)
+            departures = np.bincount(np.maximum(hh.worker_destination[rows[gone], c[gone]], 0).astype(np.int64),
+                                     minlength=n_dest)
+            status[r, c] = new
+            moves += (int(gone.sum()), int(((new == HOME) & was_away).sum() + ((new == HOME) & (old == FESTIVAL)).sum()),
+                      int((new == FESTIVAL).sum()), int(((old == FESTIVAL) & (new == AWAY)).sum()))
+            chained = end[r, c] >= 0  # the search a departure starts, the journey back after the festival
+            due[r, c] = np.where(chained, end[r, c], -1)
+            nxt[r, c] = np.where(chained, end_next[r, c], 0)
+            end[r, c], end_next[r, c] = -1, 0
+            home = new == HOME
+            hh.worker_destination[rows[home], c[home]] = -1
+            hh.worker_sector[rows[home], c[home]] = -1
+            with self._lock:
+                self.village_away += change.reshape(self.village_away.shape)
+                self.departures += departures
+        hh.worker_status[sel], hh.worker_due[sel], hh.worker_next[sel] = status, due, nxt
+        hh.worker_search_end[sel], hh.worker_search_next[sel] = end, end_next
 
-    def _may_move(self, t: int, status: np.ndarray, u: np.ndarray, p_leave: np.ndarray) -> np.ndarray:
-        """Households with a worker who could move this month (a superset of those who will).
-
-        Chances are compared in double precision (``np.float64``), as in the rules themselves.
-        """
-        cfg, month, stop = self.cfg, t % 12 + 1, bool(self.conditions.travel_stop[t])
-        slots = np.zeros(status.shape, dtype=bool)
-        if month == FESTIVAL_MONTH and not stop:
-            slots |= (status == AWAY) & (u < np.float64(cfg.festival_home_probability))
-        if month >= AFTER_FESTIVAL_MONTH:
-            p_return = np.float64(cfg.return_probability + float(self.conditions.job_loss[t].max()))
-            slots |= (status == AWAY) & (u < p_return)
-            if not stop:
-                slots |= ((status == HOME) & (u < p_leave[:, None])) | (status == FESTIVAL)
-        return any_slot(slots)
-
-    def _return_probability(self, t: int, hh: Households, rows: Rows) -> float | np.ndarray:
-        """Chance that each slot's worker comes home: the base rate plus the job loss of its destination
-        and sector."""
-        cfg, loss = self.cfg, self.conditions.job_loss[t]
-        p: float | np.ndarray = cfg.return_probability
-        if loss.any():
-            d, s = np.maximum(hh.worker_destination[rows], 0), np.maximum(hh.worker_sector[rows], 0)
-            p = p + loss[d, s]
-        return np.minimum(p, 1.0)
-
-    def _away_change(self, hh: Households, rows: Rows, before: np.ndarray, after: np.ndarray,
-                     new_dest: np.ndarray) -> np.ndarray:
-        """The change in :attr:`village_away` from the rows' moves."""
-        was, now = before == AWAY, after == AWAY
-        r, c = np.nonzero(was != now)
-        if not r.size:
-            return np.zeros_like(self.village_away)
-        arriving = now[r, c]
-        # a worker arriving in a city from home goes to the new destination; one back from the festival to the old
-        dest = np.where(arriving & (before[r, c] == HOME), new_dest[r, c], hh.worker_destination[rows][r, c])
-        d = len(self.names)
-        change = np.bincount(hh.village[rows][r] * d + dest, weights=np.where(arriving, 1.0, -1.0),
-                             minlength=self.village_away.size)
-        return change.astype(np.int64).reshape(self.village_away.shape)
+    def weekly(self) -> dict[str, np.ndarray]:
+        """Workers by status at the end of each week of the run (day 6, 13, ...), and the share away (with a job
+        or searching) of all working-age adults: the path of the festival, a crisis or a travel stop."""
+        counts = self.start_counts[:, None] + np.cumsum(self.day_delta, axis=1)
+        ends = np.arange(6, counts.shape[1] - 1, 7)
+        workers = max(int(self.start_counts[1:].sum()), 1)
+        week = counts[:, ends]
+        out = {f"workers_{name}": week[i] for i, name in enumerate(STATUS_NAMES) if name != "no_worker"}
+        out["away_share"] = (week[AWAY] + week[SEARCHING]) / workers
+        out["day"] = ends - 6
+        return out
 
     def stock(self) -> np.ndarray:
         """Workers away in each destination (D,)."""
@@ -258,4 +390,3 @@ def _keep_a_carer(before: np.ndarray, after: np.ndarray, needs_carer: np.ndarray
     last = leaving.shape[1] - 1 - np.argmax(leaving[rows, ::-1], axis=1)
     out[rows, last] = HOME
     return out
-

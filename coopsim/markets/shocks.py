@@ -121,6 +121,8 @@ class CityConditions:
         (months, D, S) extra monthly chance that a migrant loses the job.
     wage_factor
         (months, D, S) factor on the wage.
+    finding_factor
+        (months, D, S) factor on the chance of finding a job.
     travel_stop
         (months,) no departures and no festival trips.
     """
@@ -128,6 +130,7 @@ class CityConditions:
     job_loss: np.ndarray
     wage_factor: np.ndarray
     travel_stop: np.ndarray
+    finding_factor: np.ndarray
 
 
 def city_conditions(shocks: tuple[tuple[str, Shock], ...], destinations: tuple[str, ...], start_year: int,
@@ -136,6 +139,7 @@ def city_conditions(shocks: tuple[tuple[str, Shock], ...], destinations: tuple[s
     d, s = len(destinations), len(SECTORS)
     loss = np.zeros((months, d, s))
     wage = np.ones((months, d, s))
+    find = np.ones((months, d, s))
     stop = np.zeros(months, dtype=bool)
     for _name, shock in shocks:
         if not isinstance(shock, CityShock):
@@ -146,6 +150,7 @@ def city_conditions(shocks: tuple[tuple[str, Shock], ...], destinations: tuple[s
         mask = dest[:, None] & sect[None, :]
         loss += shock.job_loss * p[:, None, None] * mask[None]
         wage *= 1.0 + shock.wage_change * p[:, None, None] * mask[None]
+        find *= 1.0 + shock.job_finding_change * p[:, None, None] * mask[None]
         if shock.travel_stop:
             stop |= p > 0.5
-    return CityConditions(np.minimum(loss, 1.0), wage, stop)
+    return CityConditions(np.minimum(loss, 1.0), wage, stop, np.maximum(find, 0.0))

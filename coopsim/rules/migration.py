@@ -1,26 +1,25 @@
-"""Where each working-age adult is this month: home, in a city, or home for the festival."""
+"""Where each working-age adult is: home, in a city with a job, searching for one, or home for the festival;
+and when each move happens, to the day.
+
+Moves are decided once a month from the month's uniforms (common random numbers),
+but each happens on its own day: where a uniform falls inside the interval that
+decides a move also gives the move's day, and what is left of it the length of a
+job search. So the Spring Festival's journeys home and back, departures and job
+searches are spread over weeks from monthly draws.
+"""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 
 #: Where a working-age adult is (one cell of ``Households.worker_status``): no
 #: worker in this slot, at home, away in a city, home for the Spring Festival
 #: (going back to the city after it).
-NO_WORKER, HOME, AWAY, FESTIVAL = 0, 1, 2, 3
-FESTIVAL_MONTH, AFTER_FESTIVAL_MONTH = 1, 3
-
-
-class Moves(NamedTuple):
-    """Result of one month's migration step."""
-
-    status: np.ndarray
-    left: int
-    returned: int
-    festival_home: int
-    festival_back: int
+NO_WORKER, HOME, AWAY, FESTIVAL, SEARCHING = 0, 1, 2, 3, 4
+#: The statuses, in code order (for tables).
+STATUS_NAMES = ("no_worker", "home", "employed", "home_for_festival", "searching")
+#: Days a week; a month of job search is 30.44 days.
+WEEK, MONTH_DAYS = 7, 30.44
 
 
 def leave_probability(base: float, elasticity: float, city_wage: np.ndarray, local_income: np.ndarray,
@@ -35,51 +34,43 @@ def leave_probability(base: float, elasticity: float, city_wage: np.ndarray, loc
     return np.minimum(1.0, base * (ratio / reference_ratio) ** elasticity)
 
 
-def migration_step(status: np.ndarray, u: np.ndarray, month_of_year: int, p_leave: np.ndarray,
-                   p_return: float | np.ndarray, festival_home: float, festival_stay: float,
-                   travel_stop: bool = False) -> Moves:
-    """Apply one month's moves to every worker slot.
+def split_uniform(u: np.ndarray, p: np.ndarray | float, cells: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """For uniforms ``u`` below ``p`` (the move happens): which of ``cells`` equal cells of [0, p) each fell in,
+    and where inside it (a fresh uniform in [0, 1), independent of the cell).
 
-    Parameters
-    ----------
-    status
-        (n, W) worker status codes.
-    u
-        (n, W) uniform draws, one per slot, drawn every month whatever the
-        status so the stream stays aligned across tiers.
-    month_of_year
-        1..12. In January away workers go home for the Spring Festival with
-        ``festival_home``; in March those at home for it stay with
-        ``festival_stay`` or go back. From March to December a worker at home
-        leaves with ``p_leave`` (per household, shape (n,), or per slot,
-        (n, W)) and an away worker returns with ``p_return`` (a number, or
-        one per slot).
-    travel_stop
-        no departures and no festival trips; those home for the festival
-        stay until travel opens again (they decide then).
+    >>> cell, rest = split_uniform(np.array([0.05, 0.35]), 0.4, 4)
+    >>> cell.tolist(), rest.round(6).tolist()
+    ([0, 3], [0.5, 0.5])
     """
-    new = status.copy()
-    left = returned = fest_home = fest_back = 0
-    p_slot = p_leave if np.ndim(p_leave) == 2 else np.asarray(p_leave)[:, None]
-    if month_of_year == FESTIVAL_MONTH and not travel_stop:
-        go_home = (status == AWAY) & (u < festival_home)
-        new[go_home] = FESTIVAL
-        fest_home = int(go_home.sum())
-    elif month_of_year >= AFTER_FESTIVAL_MONTH and not travel_stop:
-        visiting = status == FESTIVAL
-        stay = visiting & (u < festival_stay)
-        new[visiting & ~stay] = AWAY
-        new[stay] = HOME
-        fest_back = int((visiting & ~stay).sum())
-        returned += int(stay.sum())
-    if month_of_year >= AFTER_FESTIVAL_MONTH:
-        leave = (status == HOME) & (u < p_slot) & (not travel_stop)
-        back = (status == AWAY) & (u < p_return)
-        new[leave] = AWAY
-        new[back] = HOME
-        left += int(leave.sum())
-        returned += int(back.sum())
-    return Moves(new, left, returned, fest_home, fest_back)
+    x = np.asarray(u, dtype=np.float64) / p * cells
+    cell = np.minimum(np.floor(x), np.asarray(cells) - 1)
+    return cell.astype(np.int64), np.clip(x - cell, 0.0, 1.0 - 1e-12)
+
+
+def weekly_hazard(find_month: np.ndarray) -> np.ndarray:
+    """The weekly chance of finding a job from the chance of finding one within a month of search.
+
+    >>> round(float(1 - (1 - weekly_hazard(np.array(0.5))) ** (30.44 / 7)), 6)
+    0.5
+    """
+    return 1.0 - (1.0 - np.clip(find_month, 0.0, 1.0)) ** (WEEK / MONTH_DAYS)
+
+
+def search_outcome(start_day: np.ndarray, hazard: np.ndarray, r: np.ndarray,
+                   max_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """When a search that starts on ``start_day`` ends and how: a job after a geometric number of weeks with
+    the weekly ``hazard`` (drawn from the uniform ``r``), or home after ``max_weeks`` without one.
+
+    >>> day, status = search_outcome(np.array([10, 10, 10]), np.array([0.5, 0.5, 0.0]), np.array([0.1, 0.9, 0.1]), 3)
+    >>> day.tolist(), status.tolist()
+    ([17, 31, 31], [2, 1, 1])
+    """
+    h = np.clip(np.asarray(hazard, dtype=np.float64), 0.0, 1.0 - 1e-12)
+    with np.errstate(divide="ignore"):
+        weeks = 1 + np.floor(np.log1p(-np.asarray(r)) / np.log1p(-h))  # h = 0: never (inf)
+    found = (h > 0) & (weeks <= max_weeks)
+    days = np.where(found, weeks, max_weeks) * WEEK
+    return (np.asarray(start_day) + days).astype(np.int32), np.where(found, AWAY, HOME).astype(np.int8)
 
 
 def destination_choice(v: np.ndarray, net_wage: np.ndarray, find: np.ndarray, temperature: float,

@@ -44,7 +44,7 @@ from coopsim.rules.livelihood import wage_in_month
 FITTED = ("labour.leave_probability", "labour.return_probability", "labour.remittance_share",
           "labour.local_days_per_month", "labour.local_wage_growth", "market.collection_cost_yuan",
           "market.price_trend_annual", "state.other_transfers_yuan_month_per_person", "state.dibao_take_up",
-          "households.carer_share", "households.productivity_sigma")
+          "households.carer_share", "households.productivity_sigma", "households.spending_share_of_savings")
 PARAMETERS: dict[str, tuple[float, float]] = ranges(FITTED)
 
 #: How a calibration run is set up: the rollout years in one Bijie county,
@@ -75,18 +75,21 @@ class Target:
 
 
 #: Bijie's facts (``data/calibration_sources.csv``).
-INCOME, WAGES, REMITTANCES, AWAY, TRANSFERS, PROPERTY, GINI, DIBAO = (OUTCOMES[k].name for k in (
+INCOME, WAGES, REMITTANCES, AWAY, TRANSFERS, PROPERTY, GINI, DIBAO, CONSUMPTION = (OUTCOMES[k].name for k in (
     "income_per_capita_mean_yuan", "income_wages_per_capita_yuan", "income_remittances_per_capita_yuan",
-    "away_share_mean", "net_transfer_income_per_capita_yuan", "net_property_income_per_capita_yuan", "gini",
-    "dibao_recipient_rate"))
+    "away_share_working_months", "net_transfer_income_per_capita_yuan", "net_property_income_per_capita_yuan", "gini",
+    "dibao_recipient_rate", "consumption_per_capita_yuan"))
 TARGETS = (
     Target("income_per_capita_2017_yuan", 8473, 8473, 250, "rural_income_bijie_2017 (9,354 / 1.104) [S]", (INCOME,)),
     Target("income_per_capita_2018_yuan", 9354, 9354, 250, "rural_income_bijie 2018 [S]", (INCOME,)),
     Target("income_growth_2019_2020", 0.097, 0.097, 0.02,
            "Guizhou rural income 6,671 (2014) -> 11,642 (2020): 9.7 %/yr [S]; Bijie's own 2019-20 figures not in the sources",
            (INCOME,)),
-    Target("away_share", 0.64, 0.79, 0.03, "village_outmigration_share: 64-79 % of working-age adults away [S]",
+    Target("away_share", 0.64, 0.79, 0.03,
+           "village_outmigration_share: 64-79 % of working-age adults away [S] (the working months, March-December)",
            (AWAY,)),
+    Target("consumption_2018_yuan", 8920, 8920, 400, "rural_per_capita_consumption_expenditure: Bijie 2018 [S]",
+           (CONSUMPTION,)),
     Target("labour_income_share", 0.43, 0.52, 0.03, "wage_income_share_rural: 0.43-0.52, about half [S]",
            (WAGES, REMITTANCES, INCOME)),
     Target("local_day_wage_2022_yuan", 100, 150, 10, "local_wage_day: 100-150 yuan/day (2022) [S]"),
@@ -119,6 +122,7 @@ def outcomes(region_year: pd.DataFrame, cfg: RunConfig) -> dict[str, float]:
         # the model's local wage path (LabourMarket.local_day_wage) in 2022
         "local_day_wage_2022_yuan": wage_in_month(lab.local_day_wage_yuan, lab.local_wage_growth,
                                                   (2022 - cfg.start_year) * 12),
+        "consumption_2018_yuan": float(y[CONSUMPTION][2018]),
         "transfer_share_2019": float(y[TRANSFERS][2019] / income[2019]),
         "property_share_2019": float(y[PROPERTY][2019] / income[2019]),
         "gini_2019": float(y[GINI][2019]),
