@@ -135,6 +135,36 @@ def fiscal_vs_income(diffs: pd.DataFrame, persons: float, path: Path) -> Path | 
     return _save(fig, path)
 
 
+def away_by_week(weeks: pd.DataFrame, onsets: dict[str, int], start_year: int, path: Path,
+                 reference: str) -> Path | None:
+    """The share of working-age adults away, week by week (mean over seeds, group ``reference``), one panel per
+    scenario: the year of its shock (or, for the baseline, the festivals of its first three years)."""
+    if weeks.empty:
+        return None
+    w = weeks[weeks["group"] == reference] if reference in set(weeks["group"]) else weeks
+    scenarios = list(dict.fromkeys(w["scenario"]))
+    fig, axes = _grid(len(scenarios), 6.5, 3.8)
+    for ax, scenario in zip(axes, scenarios, strict=False):
+        g = w[w["scenario"] == scenario].groupby("date")[["away_share", "workers_searching", "workers_employed"]].mean()
+        onset = onsets.get(scenario)
+        lo = (np.datetime64(f"{start_year + onset // 12}-{onset % 12 + 1:02d}-01") - np.timedelta64(120, "D")
+              if onset is not None else np.datetime64(f"{start_year}-10-01"))
+        hi = lo + np.timedelta64(480 if onset is not None else 900, "D")
+        g = g[(g.index >= lo) & (g.index < hi)]
+        ax.plot(g.index, g["away_share"], color="C0", label="away (with a job or searching)")
+        ax.plot(g.index, g["workers_searching"] / (g["workers_employed"] + g["workers_searching"]).max(), color="C3",
+                label="searching (share of those away at most)")
+        if onset is not None:
+            ax.axvline(np.datetime64(f"{start_year + onset // 12}-{onset % 12 + 1:02d}-01"), color="grey",
+                       linestyle="--", linewidth=0.8, label="onset")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{scenario} ({reference})")
+        ax.set_ylabel("share of working-age adults")
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
 def draw_all(tables: dict[str, pd.DataFrame], per_run: pd.DataFrame, diffs: pd.DataFrame,
              resilience: pd.DataFrame, reference: str, out: Path) -> dict[str, Path]:
     """Draw every figure into ``out``; return title -> path."""
@@ -150,5 +180,8 @@ def draw_all(tables: dict[str, pd.DataFrame], per_run: pd.DataFrame, diffs: pd.D
                                                                      out / "collective_income.png"),
         "Fiscal cost against income gain (vs " + reference + ")":
             fiscal_vs_income(diffs, float(ry["persons"].iloc[0]), out / "fiscal_vs_income.png"),
+        "Share away, week by week (festivals, shocks)":
+            away_by_week(tables.get("region_week", pd.DataFrame()), onsets_from_runs(tables["runs"]),
+                         int(ry["year"].min()), out / "away_by_week.png", reference),
     }
     return {k: v for k, v in figures.items() if v is not None}

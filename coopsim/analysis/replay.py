@@ -4,7 +4,10 @@ For each year of the runs of one tier (the history: ``tier=v3``, whose dates
 replay the rollout), averaged over seeds with their range: cooperatives and
 member households, cooperative revenue, village collective operating income
 (in total and per village), collective assets per village, the poverty
-headcount, and beside them income, migrants away and "thin" villages; then
+headcount, and beside them income by the statistics' four sources, its
+distribution (quintile shares, Gini), poverty entry and exit, the registered
+poor, the minimum living allowance, consumption, migrants away and "thin"
+villages; then
 the facts the model was not calibrated to (:mod:`coopsim.analysis.validation`).
 
 ``ReplayCallback`` writes ``replay.csv``, ``facts.csv`` and ``replay.md`` into a sweep's
@@ -40,7 +43,22 @@ AGGREGATES = (
     ("poverty_headcount", "poverty headcount (persons)", 1),
     ("poverty_rate", "poverty rate", 1),
     ("income_per_capita_mean_yuan", "income per capita (yuan)", 1),
+    ("wage_income_per_capita_yuan", "  wages (NBS, yuan per person)", 1),
+    ("net_business_income_per_capita_yuan", "  net business (yuan per person)", 1),
+    ("net_property_income_per_capita_yuan", "  net property (yuan per person)", 1),
+    ("net_transfer_income_per_capita_yuan", "  net transfers (yuan per person)", 1),
+    ("income_share_q1", "income share, poorest fifth", 1),
+    ("income_share_q5", "income share, richest fifth", 1),
+    ("gini", "Gini", 1),
+    ("poverty_line_yuan", "poverty line (yuan)", 1),
+    ("poverty_entry_rate", "poverty entry (share of the non-poor)", 1),
+    ("poverty_exit_rate", "poverty exit (share of the poor)", 1),
+    ("registered_poor_below_line_share", "registered poor below the line", 1),
+    ("registered_poor_remaining_rate", "registered poor not yet checked out (share of persons)", 1),
+    ("dibao_recipient_rate", "minimum living allowance recipients (share of persons)", 1),
+    ("consumption_per_capita_yuan", "consumption per capita (yuan)", 1),
     ("workers_away_mean", "migrant workers away (mean of months)", 1),
+    ("away_share_working_months", "share away, March-December", 1),
 )
 
 

@@ -1,7 +1,7 @@
 """Facts the model was not calibrated to, set beside what the runs computed.
 
-Each fact is a number the sources report (``data/calibration_sources.csv``)
-that no calibration target or parameter fixes; the model's figure is computed
+Each fact is a number the sources report (``data/calibration_sources.csv``,
+``data/economy_sources.csv``) that no calibration target or parameter fixes; the model's figure is computed
 from a run's tables. ``facts_table`` takes the tables of the runs of one
 tier (seeds, each read once by :func:`load_run`) and returns, for each fact, what was reported, the model's mean over
 the seeds and their range. Used by the history replay
@@ -79,7 +79,19 @@ def region_year_value(column: str, year: int) -> Callable[[Tables], float]:
 
 
 FACTS = (
-    Fact("rural consumption per person, 2018 (yuan)", "8,920", "rural_consumption_bijie [S]", consumption_per_capita(2018)),
+    Fact("registered poor not yet checked out, 2017 (share of persons)", "8.89 % (Bijie, end of 2017)",
+         "poverty_incidence [S, WEAK] (economy_sources)", region_year_value("registered_poor_remaining_rate", 2017)),
+    Fact("registered poor not yet checked out, 2018 (share of persons)", "5.45 % (Bijie, end of 2018)",
+         "poverty_incidence [S, WEAK] (economy_sources)", region_year_value("registered_poor_remaining_rate", 2018)),
+    Fact("rural wage income per person, 2019 (yuan)", "4,082 (all poverty-stricken areas, a proxy)",
+         "rural_wage_income [S] (economy_sources)", region_year_value("wage_income_per_capita_yuan", 2019)),
+    Fact("rural net business income per person, 2019 (yuan)", "4,163 (all poverty-stricken areas, a proxy)",
+         "rural_net_business_income [S] (economy_sources)", region_year_value("net_business_income_per_capita_yuan",
+                                                                             2019)),
+    Fact("income share of the poorest fifth of persons, 2019", "7.8 % (rural Fujian, a proxy: 7,831 of 100,331)",
+         "rural_income_quintile_low [S, proxy] (economy_sources)", region_year_value("income_share_q1", 2019)),
+    Fact("income share of the richest fifth of persons, 2019", "36.8 % (rural Fujian, a proxy: 36,954 of 100,331)",
+         "rural_income_quintile_low [S, proxy] (economy_sources)", region_year_value("income_share_q5", 2019)),
     Fact("migrant workers away, 2020 (mean of months, scaled to 1.3 M households)", "> 2,000,000 a year",
          "bijie_migrants [S]", migrants_scaled(2020)),
     Fact("cooperative income of a member household, 2020, median village (yuan)", "3,000 in good cases",

@@ -175,7 +175,10 @@ def parse_shocks(data: Any, path: str = "scenario.shocks") -> tuple[tuple[str, S
 
 
 def onset_month(shock: Shock, start_year: int) -> int:
-    """Run month in which a shock starts (0 = January of ``start_year``)."""
+    """Run month in which a shock starts (0 = January of ``start_year``; a history: its first dated month)."""
+    if isinstance(shock, PriceHistory):
+        year, month, _price = shock.months()[0]
+        return (year - start_year) * 12 + month - 1
     return (shock.onset_year - start_year) * 12 + shock.onset_month - 1
 
 

@@ -136,13 +136,15 @@ def loss(values: Mapping[str, float]) -> float:
 
 
 def ensemble(trials: pd.DataFrame, tolerance: float = 1.0) -> pd.DataFrame:
-    """The trials consistent with every target: each within ``tolerance`` of its scale outside its reported
-    range (a target's loss at most ``tolerance`` squared), best first. Not one point but every parameter set the
-    facts cannot tell apart: the replay and the comparisons can run over them (parameter uncertainty)."""
-    ok = np.ones(len(trials), dtype=bool)
-    for t in TARGETS:
-        ok &= np.array([t.loss(v) <= tolerance**2 for v in trials[t.name]])
-    return trials[ok].sort_values("loss", kind="stable")
+    """The parameter sets the targets cannot tell from the best: every trial whose loss is within ``tolerance``
+    of the best trial's (one squared scale: as far from the facts as a one-scale miss of one target), best
+    first. Not one point but every set the facts leave open: the replay and the comparisons run over them
+    (parameter uncertainty). Relative to the best, so that a target the model misses whatever its parameters
+    (it does: income growth, docs/VALIDATION.md) widens no set and empties none."""
+    if trials.empty:
+        return trials
+    best = float(trials["loss"].min())
+    return trials[trials["loss"] <= best + tolerance].sort_values("loss", kind="stable")
 
 
 def evaluate(point: Mapping[str, float], overrides: Sequence[str], seed: int) -> dict[str, float]:
@@ -240,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     members.to_csv(out / "ensemble.csv", index=False)
     summary = (f"{args.trials} trials x {len(args.seeds)} seeds ({' '.join(overrides)}) in {seconds:.0f} s; "
                f"loss {loss(before):.3f} before, {loss(after):.3f} after; ensemble: {len(members)} trials within "
-               f"one scale of every target")
+               f"1 of the best loss")
     (out / "fit.md").write_text(f"{summary}\n\n{markdown_table(fit)}\n")
     print(summary)
     pd.set_option("display.width", 200)

@@ -169,10 +169,11 @@ def render() -> str:
             continue
         rows = [{"shock": k.split(".")[2], "parameter": f"`{k.split('.', 3)[3]}`", "value": show(v),
                  "unit": notes[pattern_of(k)].unit, "source": notes[pattern_of(k)].source}
-                for k, v in values.items()]
+                for k, v in values.items() if k.startswith("scenario.shocks.")]
         scen.append(f"`{opt}`:\n\n" + markdown_table(pd.DataFrame(rows)))
     parts.append(section("Scenarios (`scenario=`)", "\n\n".join(scen)))
-    intro = ("Sources: **S** = sourced (`data/calibration_sources.csv`, named after the colon), "
+    intro = ("Sources: **S** = sourced (`data/calibration_sources.csv` or `data/economy_sources.csv`, the row named "
+             "after the colon), "
              "**E** = estimate, **fitted** = set by the calibration (`configs/calibration/`, "
              "docs/VALIDATION.md), **lever** = a mechanism switched on or off, "
              "**scenario** = part of a shock's definition, **setting** = how a run is made, not what it models. "

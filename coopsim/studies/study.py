@@ -10,7 +10,9 @@ same way the ``coopsim`` command does.
 tier's own mechanisms off in turn; ``coopsim-study decompose --seeds 1 2 3 4 5``
 compares the tiers and splits each tier's gain over the one below into its
 mechanisms, both ways (removed from the full tier; added alone to the tier
-below), see :mod:`coopsim.analysis.decomposition`. The comparison
+below), see :mod:`coopsim.analysis.decomposition`; ``coopsim-study ensemble``
+compares a tier with none over the calibration's ensemble of parameter sets
+(:mod:`coopsim.studies.ensemble`). The comparison
 experiment (``+experiment=compare_tiers``) runs the same decomposition after
 its sweep and puts it at the head of its report (:class:`DecompositionReport`).
 """
@@ -110,7 +112,8 @@ def parser() -> argparse.ArgumentParser:
     """The command line of ``coopsim-study``."""
     p = argparse.ArgumentParser(prog="coopsim-study", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=("tiers", "ablation", "decompose", "shocks"))
+    p.add_argument("kind", choices=("tiers", "ablation", "decompose", "shocks", "ensemble"),
+                   help="ensemble: over the calibration's parameter sets (coopsim-study ensemble --help)")
     p.add_argument("--scenarios", nargs="+", default=["price_collapse", "city_crisis"],
                    help="shocks: the scenarios to run each tier under")
     p.add_argument("--tier", default=WITH_LEVERS[-1], choices=WITH_LEVERS,
@@ -127,6 +130,12 @@ def parser() -> argparse.ArgumentParser:
 
 @console_script("coopsim-study")
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["ensemble"]:  # its own options: coopsim-study ensemble --help
+        from coopsim.studies import ensemble
+
+        ensemble.main(argv[1:])
+        return
     args = parser().parse_intermixed_args(argv)
     if args.kind == "shocks":
         shock_study(args)
