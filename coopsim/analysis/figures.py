@@ -58,8 +58,13 @@ def income_paths(region_year: pd.DataFrame, path: Path, column: str, ylabel: str
 
 
 def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Path) -> Path | None:
-    """Income as % of the same group's and seed's baseline run, around each shock."""
-    shocked = [s for s in dict.fromkeys(region_month["scenario"]) if s != "baseline" and s in onsets]
+    """Income as % of the same group's and seed's baseline run, around each shock (the scenarios whose
+    baseline runs are in the sweep)."""
+    base_runs = set(map(tuple, region_month.loc[region_month["scenario"] == "baseline", ["group", "seed"]]
+                        .drop_duplicates().to_numpy()))
+    shocked = [s for s in dict.fromkeys(region_month["scenario"]) if s != "baseline" and s in onsets
+               and base_runs & set(map(tuple, region_month.loc[region_month["scenario"] == s, ["group", "seed"]]
+                                       .drop_duplicates().to_numpy()))]
     if not shocked:
         return None
     rng = np.random.default_rng(BOOTSTRAP_SEED)
