@@ -115,10 +115,16 @@ class Livelihoods:
         self.pension = monthly(state.pension_yuan_month_by_year, cfg.start_year, cfg.months)
         self.farm_subsidy = monthly(state.farm_subsidy_yuan_mu_by_year, cfg.start_year, cfg.months)
         self.other_fen = to_fen(hh.members * state.other_transfers_yuan_month_per_person)
+        #: This year's pension and poverty support per household a month (fen), set as the year opens.
+        self.pension_fen = np.zeros(hh.n, dtype=np.int64)
+        self.support_fen = np.zeros(hh.n, dtype=np.int64)
+        self._standards_year = -1
         #: Each household's monthly minimum living allowance (fen), assessed each December for the next year.
         self.dibao_fen = np.zeros(hh.n, dtype=np.int64)
-        #: This month's illness draws (one per household).
+        #: This month's illness draws (one per household), and each household's chance a month that one of its
+        #: members falls seriously ill.
         self.health_draw = np.ones(hh.n, dtype=np.float32)
+        self.illness_chance = 1.0 - (1.0 - cfg.households.illness_probability_year) ** (hh.members / 12.0)
         self.secretaries = np.flatnonzero(hh.secretary)
         #: The month's income of each village's households by source (fen), tallied as each block closes its month.
         self.village_income_fen = np.zeros((world.n_villages, hh.income_month.shape[0]), dtype=np.int64)
@@ -154,6 +160,12 @@ class Livelihoods:
         self.input_per_mu = m.input_yuan_per_mu(t)
         self.month = t
         self.health_draw = self.health_rng.random(self.hh.n, dtype=np.float32)
+        if t // 12 != self._standards_year:  # standards change, and who is supported, by year
+            self._standards_year = t // 12
+            hh, state = self.hh, self.cfg.state
+            self.pension_fen = to_fen(hh.elderly * self.pension[t])
+            supported = hh.registered_poor | hh.monitored
+            self.support_fen = to_fen(np.where(supported, hh.members * state.poverty_support_yuan_month_per_person, 0.0))
         rule = self.cfg.tier.cadre_pay
         self.secretary_pay = (np.array([secretary_base_pay_yuan(rule, x, True) for x in self.rural_income_reference]),
                               np.array([secretary_base_pay_yuan(rule, x, False) for x in self.rural_income_reference]))
@@ -283,8 +295,7 @@ class Livelihoods:
         monitored households less: medical aid), as far as its cash goes, and for ``illness_months`` one of its
         workers (the sick or the carer) cannot work. Returns 1 for each household kept from work, else 0."""
         hh, cfg = self.hh, self.cfg.households
-        p = 1.0 - (1.0 - cfg.illness_probability_year) ** (hh.members[rows] / 12.0)
-        who = np.flatnonzero(self.health_draw[rows] < p)
+        who = np.flatnonzero(self.health_draw[rows] < self.illness_chance[rows])
         if who.size:
             idx = who + rows.start
             aided = hh.registered_poor[idx] | hh.monitored[idx]
@@ -300,14 +311,8 @@ class Livelihoods:
         (once a year), poverty-alleviation support to registered-poor and monitored households, and the other
         transfers per person."""
         hh, state, led = self.hh, self.cfg.state, self.ledger
-        supported = hh.registered_poor[rows] | hh.monitored[rows]
-        kinds = {
-            "pension": to_fen(hh.elderly[rows] * self.pension[t]),
-            "dibao": self.dibao_fen[rows],
-            "poverty_support": to_fen(np.where(supported, hh.members[rows] * state.poverty_support_yuan_month_per_person,
-                                               0.0)),
-            "other_transfers": self.other_fen[rows],
-        }
+        kinds = {"pension": self.pension_fen[rows], "dibao": self.dibao_fen[rows],
+                 "poverty_support": self.support_fen[rows], "other_transfers": self.other_fen[rows]}
         if t % 12 + 1 == state.farm_subsidy_month:
             kinds["farm_subsidy"] = to_fen(hh.land_mu[rows] * self.farm_subsidy[t])
         for kind, amounts in kinds.items():

@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 from coopsim.config import LabourConfig
-from coopsim.households.state import AWAY, FESTIVAL, HOME, SEARCHING, Households, any_slot, sum_slots
+from coopsim.households.state import AWAY, FESTIVAL, HOME, SEARCHING, Households, sum_slots
 from coopsim.markets.shocks import CityConditions
 from coopsim.money import ALL, Rows
 from coopsim.rules.livelihood import wage_in_month
@@ -38,9 +38,6 @@ from coopsim.rules.migration import (
 )
 from coopsim.rules.series import monthly
 from coopsim.world import World
-
-#: Above this share of a block's households that may move, the step takes the whole block (cheaper than gathering).
-DENSE_SHARE = 0.5
 
 
 class LabourMarket:
@@ -195,14 +192,14 @@ class LabourMarket:
     # -- the month's moves -----------------------------------------------------
     def step(self, t: int, hh: Households, rows: slice, local_income: np.ndarray,
              reference_ratio: float) -> np.ndarray:
-        """One month of moves for the workers of ``rows``: the moves due this month happen on their days, then
-        those free to decide do (journeys home for a coming festival, back after one, departures, returns and
-        job losses), each on its own day; moves due after the month wait for their month.
+        """One month of moves for the workers of ``rows``: those free to decide do (journeys home for a coming
+        festival with the journey back, departures, returns and job losses), each move scheduled on its own day;
+        then every move due before the month ends happens on its day; moves due later wait for their month.
 
-        ``local_income`` is the rows' local earnings per worker. Only
-        households where some worker could move this month are worked through
-        (the others are left as they are, which is what the rules would do).
-        Returns those households' row indices.
+        ``local_income`` is the rows' local earnings per worker. Only the
+        worker slots that decide or move this month are worked through (the
+        others are left as they are, which is what the rules would do).
+        Returns the row indices of the households whose workers moved or decided.
         """
         cfg, cond = self.cfg, self.conditions
         lo, hi = int(self.month_start[t]), int(self.month_start[t + 1])
@@ -214,151 +211,172 @@ class LabourMarket:
         going_home = self._festivals_in(lo, hi, -cfg.festival_home_window_days)  # a journey-home season starts
         status, due, u = hh.worker_status[rows], hh.worker_due[rows], self.u[rows]
         free = due < 0
+        away = free & (status == AWAY)
+        # every slot that decides or moves this month, found in one pass (chances compared in double precision,
+        # as in the rules); then sorted into its kind on those slots alone
+        p_out = np.float64(cfg.return_probability + float(cond.job_loss[t].max()))  # the most any slot's can be
+        festival = bool(going_home.size) and not stop
+        p_away = max(p_out, np.float64(cfg.festival_home_probability)) if festival else p_out
         may = (due >= 0) & (due < hi)
-        if going_home.size and not stop:  # chances compared in double precision, as in the rules
-            may |= free & ((status == AWAY) & (u < np.float64(cfg.festival_home_probability)))
+        may |= away & (u < p_away)
         if not stop:
             may |= free & (status == HOME) & (u < p_leave[:, None])
-        p_return = np.float64(cfg.return_probability + float(cond.job_loss[t].max()))
-        may |= free & (status == AWAY) & (u < p_return)
-        touched = any_slot(may)
-        idx = np.flatnonzero(touched) + rows.start
-        if not idx.size:
-            return idx
-        sel: slice | np.ndarray = idx
-        sub: slice | np.ndarray = idx - rows.start
-        if idx.size > DENSE_SHARE * touched.size:  # most households move (festival months): take them all
-            sel, sub, idx = rows, slice(None), np.arange(rows.start, rows.stop)
+        r, c = np.nonzero(may)
+        st, uu, dd = status[r, c], u[r, c].astype(np.float64), due[r, c]
+        deciding = []
+        if festival:
+            pick = (dd < 0) & (st == AWAY) & (uu < np.float64(cfg.festival_home_probability))
+            deciding.append((r[pick] + rows.start, c[pick]))
+        if not stop:
+            pick = (dd < 0) & (st == HOME) & (uu < p_leave[r])
+            deciding.append((r[pick] + rows.start, c[pick]))
+        pick = (dd < 0) & (st == AWAY) & (uu < p_out)
+        deciding.append((r[pick] + rows.start, c[pick]))
         moves = np.zeros(4, dtype=np.int64)
         deltas: list[np.ndarray] = []
-        self._decide(t, hh, sel, idx, lo, hi, stop, p_leave[sub], going_home)
-        self._apply_due(hh, sel, idx, hi, moves, deltas)
-        hh.count_workers(sel)
+        r = r + rows.start
+        self._decide(t, hh, rows, lo, hi, stop, p_leave, going_home, deciding)
+        now = hh.worker_due[r, c]
+        due_now = (now >= 0) & (now < hi)  # due this month (the decisions' own included)
+        self._apply_due(hh, r[due_now], c[due_now], hi, moves, deltas)
+        idx = r[np.r_[True, r[1:] != r[:-1]]] if r.size else r  # the households touched (rows in order)
+        hh.count_workers(idx)
         with self._lock:  # blocks of households may step on several threads
             for d in deltas:
                 self.day_delta += d
             self.month_moves += moves
         return idx
 
-    def _decide(self, t: int, hh: Households, sel: Rows, idx: np.ndarray, lo: int, hi: int, stop: bool,
-                p_leave: np.ndarray, going_home: np.ndarray) -> None:
-        """Those with no move pending decide; each move is scheduled on its day (it happens in
-        :meth:`_apply_due`)."""
+    def _decide(self, t: int, hh: Households, rows: slice, lo: int, hi: int, stop: bool, p_leave: np.ndarray,
+                going_home: np.ndarray, candidates: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """The slots free to decide (``candidates``: absolute rows and slots whose uniform fell below the most
+        their chance could be — returns and job losses, journeys home, departures) decide; each move is
+        scheduled on its day (it happens in :meth:`_apply_due`)."""
         cfg, cond = self.cfg, self.conditions
-        status, u, v = hh.worker_status[sel], self.u[sel].astype(np.float64), self.v[sel].astype(np.float64)
-        due, nxt = hh.worker_due[sel], hh.worker_next[sel]
-        end, end_next = hh.worker_search_end[sel], hh.worker_search_next[sel]
-        free = due < 0
         days = hi - lo
+        k = 0
         # the festival's round trip, decided as its season starts: home on a day of the three weeks before it
         # (u), then back to the job on a day of the five weeks from three days after it, or home for good after
         # the Lantern Festival (v: those with a job keep their city, so v is free)
         if going_home.size and not stop:
+            r, c = candidates[k]
+            k += 1
             p, f = cfg.festival_home_probability, int(going_home[0])
-            r, c = np.nonzero(free & (status == AWAY) & (u < p))
-            cell, _rest = split_uniform(u[r, c], p, cfg.festival_home_window_days)
-            due[r, c] = f - 1 - cell
-            nxt[r, c] = FESTIVAL
-            stay = v[r, c] < cfg.festival_stay_probability
-            back, _rest = split_uniform(np.where(stay, 0.0, v[r, c] - cfg.festival_stay_probability),
+            cell, _rest = split_uniform(self.u[r, c].astype(np.float64), p, cfg.festival_home_window_days)
+            hh.worker_due[r, c] = f - 1 - cell
+            hh.worker_next[r, c] = FESTIVAL
+            v = self.v[r, c].astype(np.float64)
+            stay = v < cfg.festival_stay_probability
+            back, _rest = split_uniform(np.where(stay, 0.0, v - cfg.festival_stay_probability),
                                         1.0 - cfg.festival_stay_probability, cfg.festival_back_window_days)
-            end[r, c] = np.where(stay, f + 15, f + 3 + back)
-            end_next[r, c] = np.where(stay, HOME, AWAY)
-            free[r, c] = False
+            hh.worker_search_end[r, c] = np.where(stay, f + 15, f + 3 + back)
+            hh.worker_search_next[r, c] = np.where(stay, HOME, AWAY)
         # departures: the day in the month (after the festival's season if it falls in one), then the search
         if not stop:
-            leaving = free & (status == HOME) & (u < p_leave[:, None])
-            leaving = _keep_a_carer(status, np.where(leaving, AWAY, status), hh.needs_carer[idx]) == AWAY
-            leaving &= status == HOME
-            r, c = np.nonzero(leaving)
+            r, c = candidates[k]
             if r.size:
-                day_cell, rest = split_uniform(u[r, c], p_leave[r], days)
+                households = r[np.r_[True, r[1:] != r[:-1]]]  # the slots come in row order
+                at = np.searchsorted(households, r)
+                before = hh.worker_status[households]
+                leaving = np.zeros(before.shape, dtype=bool)
+                leaving[at, c] = True
+                after = _keep_a_carer(before, np.where(leaving, AWAY, before), hh.needs_carer[households])
+                keep = after[at, c] == AWAY  # a carer stays
+                r, c = r[keep], c[keep]
+            if r.size:
+                p_r = p_leave[r - rows.start]
+                day_cell, rest = split_uniform(self.u[r, c].astype(np.float64), p_r, days)
                 day = lo + day_cell
                 wait = self._blackout_end(day)
                 back_cell, rest = split_uniform(rest, 1.0, cfg.festival_back_window_days)
                 day = np.where(wait >= 0, wait + back_cell, day)
-                dest, sector, find = self._choose(v[r, c][:, None], self.village_ties[hh.village[idx[r]]], t)
+                dest, sector, find = self._choose(self.v[r, c].astype(np.float64)[:, None],
+                                                  self.village_ties[hh.village[r]], t)
                 dest, sector = dest[:, 0], sector[:, 0]
                 factor = cond.finding_factor[t][dest.astype(np.int64), sector.astype(np.int64)]
                 e, how = search_outcome(day, weekly_hazard(find[:, 0] * factor), rest, cfg.max_search_weeks)
-                due[r, c], nxt[r, c], end[r, c], end_next[r, c] = day, SEARCHING, e, how
-                ri = idx[r]
-                hh.worker_destination[ri, c], hh.worker_sector[ri, c] = dest, sector
-                free[r, c] = False
+                hh.worker_due[r, c], hh.worker_next[r, c] = day, SEARCHING
+                hh.worker_search_end[r, c], hh.worker_search_next[r, c] = e, how
+                hh.worker_destination[r, c], hh.worker_sector[r, c] = dest, sector
+            k += 1
         # those with a job: home for good (the base rate), or the job is lost (a city shock) and a search begins
-        p_home = cfg.return_probability
-        loss = cond.job_loss[t]
-        d_now, s_now = np.maximum(hh.worker_destination[sel], 0), np.maximum(hh.worker_sector[sel], 0)
-        p_out = p_home + loss[d_now, s_now] if loss.any() else np.full(status.shape, p_home)
-        r, c = np.nonzero(free & (status == AWAY) & (u < np.minimum(p_out, 1.0)))
+        r, c = candidates[k]
+        keep = hh.worker_due[r, c] < 0  # not already going home for the festival this month
+        r, c = r[keep], c[keep]
         if r.size:
-            q = u[r, c]
-            lost = q >= p_home
-            cell, rest = split_uniform(q, np.minimum(p_out[r, c], 1.0), days)
-            day = lo + cell
-            dd, ss = d_now[r, c], s_now[r, c]
-            find = chain_finding(self.job_finding, self.village_ties[hh.village[idx[r]]], self.cfg.chain_strength)
-            hazard = weekly_hazard(find[np.arange(r.size), dd] * cond.finding_factor[t][dd, ss])
-            e, how = search_outcome(day, hazard, rest, cfg.max_search_weeks)
-            due[r, c] = day
-            nxt[r, c] = np.where(lost, SEARCHING, HOME)
-            end[r, c] = np.where(lost, e, -1)
-            end_next[r, c] = np.where(lost, how, 0)
-            with self._lock:
-                self.job_losses += int(lost.sum())
-        hh.worker_due[sel], hh.worker_next[sel] = due, nxt
-        hh.worker_search_end[sel], hh.worker_search_next[sel] = end, end_next
+            loss = cond.job_loss[t]
+            d_now, s_now = np.maximum(hh.worker_destination[r, c], 0), np.maximum(hh.worker_sector[r, c], 0)
+            p_home = cfg.return_probability
+            p_out = np.minimum(p_home + loss[d_now, s_now], 1.0)
+            q = self.u[r, c].astype(np.float64)
+            out = q < p_out
+            r, c, q, p_out, d_now, s_now = r[out], c[out], q[out], p_out[out], d_now[out], s_now[out]
+            if r.size:
+                lost = q >= p_home
+                cell, rest = split_uniform(q, p_out, days)
+                day = lo + cell
+                find = chain_finding(self.job_finding, self.village_ties[hh.village[r]], self.cfg.chain_strength)
+                hazard = weekly_hazard(find[np.arange(r.size), d_now] * cond.finding_factor[t][d_now, s_now])
+                e, how = search_outcome(day, hazard, rest, cfg.max_search_weeks)
+                hh.worker_due[r, c] = day
+                hh.worker_next[r, c] = np.where(lost, SEARCHING, HOME)
+                hh.worker_search_end[r, c] = np.where(lost, e, -1)
+                hh.worker_search_next[r, c] = np.where(lost, how, 0)
+                with self._lock:
+                    self.job_losses += int(lost.sum())
 
-    def _apply_due(self, hh: Households, sel: Rows, idx: np.ndarray, hi: int, moves: np.ndarray,
+    def _apply_due(self, hh: Households, r: np.ndarray, c: np.ndarray, hi: int, moves: np.ndarray,
                    deltas: list[np.ndarray]) -> None:
-        """Every move due before the month ends happens on its day (a journey due in a travel stop waits for
-        travel to open); a departure starts its search, which may end within the month too."""
-        status, due, nxt = hh.worker_status[sel], hh.worker_due[sel], hh.worker_next[sel]
-        end, end_next = hh.worker_search_end[sel], hh.worker_search_next[sel]
+        """Every move due before the month ends (slots ``r``, ``c``) happens on its day (a journey due in a
+        travel stop waits for travel to open); a departure starts its search and a journey home for the festival
+        schedules the journey back, which may come within the month too."""
         n_days, n_dest = self.day_delta.shape[1], len(self.names)
-        while True:
-            r, c = np.nonzero((due >= 0) & (due < hi))
-            if not r.size:
-                break
-            old, new, day = status[r, c], nxt[r, c], due[r, c].astype(np.int64)
+        while r.size:
+            old, new, day = hh.worker_status[r, c], hh.worker_next[r, c], hh.worker_due[r, c].astype(np.int64)
             travels = ((old == HOME) & (new == SEARCHING)) | ((old == FESTIVAL) & (new == AWAY)) \
                 | ((old == AWAY) & (new == FESTIVAL))
-            moved = np.where(travels, self._travel_day(day), day)
+            moved = np.where(travels, self._travel_day(day), day) if self.stop_starts.size else day
             later = moved != day
+            again_r = again_c = np.zeros(0, dtype=np.int64)
             if later.any():  # postponed by a travel stop: the search starts later too
                 rl, cl = r[later], c[later]
-                due[rl, cl] = moved[later]
-                end[rl, cl] = np.where(end[rl, cl] >= 0, end[rl, cl] + (moved - day)[later], -1)
-                r, c, old, new, day = r[~later], c[~later], old[~later], new[~later], day[~later]
+                hh.worker_due[rl, cl] = moved[later]
+                end = hh.worker_search_end[rl, cl]
+                hh.worker_search_end[rl, cl] = np.where(end >= 0, end + (moved - day)[later], -1)
+                soon = moved[later] < hi  # travel opens within the month: it happens this month after all
+                again_r, again_c = rl[soon], cl[soon]
+                now = ~later
+                r, c, old, new, day = r[now], c[now], old[now], new[now], day[now]
                 if not r.size:
+                    r, c = again_r, again_c
                     continue
             delta = np.bincount(new.astype(np.int64) * n_days + day, minlength=self.day_delta.size) \
                 - np.bincount(old.astype(np.int64) * n_days + day, minlength=self.day_delta.size)
             deltas.append(delta.reshape(self.day_delta.shape))
-            rows = idx[r]
             was_away = (old == AWAY) | (old == SEARCHING)
             is_away = (new == AWAY) | (new == SEARCHING)
-            key = hh.village[rows] * n_dest + np.maximum(hh.worker_destination[rows, c], 0)
+            key = hh.village[r] * n_dest + np.maximum(hh.worker_destination[r, c], 0)
             change = np.bincount(key, weights=is_away.astype(np.float64) - was_away.astype(np.float64),
                                  minlength=self.village_away.size).astype(np.int64)
             gone = (old == HOME) & (new == SEARCHING)
-            departures = np.bincount(np.maximum(hh.worker_destination[rows[gone], c[gone]], 0).astype(np.int64),
+            departures = np.bincount(np.maximum(hh.worker_destination[r[gone], c[gone]], 0).astype(np.int64),
                                      minlength=n_dest)
-            status[r, c] = new
+            hh.worker_status[r, c] = new
             moves += (int(gone.sum()), int(((new == HOME) & was_away).sum() + ((new == HOME) & (old == FESTIVAL)).sum()),
                       int((new == FESTIVAL).sum()), int(((old == FESTIVAL) & (new == AWAY)).sum()))
-            chained = end[r, c] >= 0  # the search a departure starts, the journey back after the festival
-            due[r, c] = np.where(chained, end[r, c], -1)
-            nxt[r, c] = np.where(chained, end_next[r, c], 0)
-            end[r, c], end_next[r, c] = -1, 0
+            end, end_next = hh.worker_search_end[r, c], hh.worker_search_next[r, c]
+            chained = end >= 0  # the search a departure starts, the journey back after the festival
+            hh.worker_due[r, c] = np.where(chained, end, -1)
+            hh.worker_next[r, c] = np.where(chained, end_next, 0)
+            hh.worker_search_end[r, c], hh.worker_search_next[r, c] = -1, 0
             home = new == HOME
-            hh.worker_destination[rows[home], c[home]] = -1
-            hh.worker_sector[rows[home], c[home]] = -1
+            hh.worker_destination[r[home], c[home]] = -1
+            hh.worker_sector[r[home], c[home]] = -1
             with self._lock:
                 self.village_away += change.reshape(self.village_away.shape)
                 self.departures += departures
-        hh.worker_status[sel], hh.worker_due[sel], hh.worker_next[sel] = status, due, nxt
-        hh.worker_search_end[sel], hh.worker_search_next[sel] = end, end_next
+            nxt = chained & (end < hi)
+            r, c = np.concatenate([r[nxt], again_r]), np.concatenate([c[nxt], again_c])
 
     def weekly(self) -> dict[str, np.ndarray]:
         """Workers by status at the end of each week of the run (day 6, 13, ...), and the share away (with a job
