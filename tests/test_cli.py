@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = {"region_year", "region_month", "village_year", "village_month", "household_year", "prices", "flows",
-          "fiscal_year", "ledger_closing", "destinations_month"}
+TABLES = {"region_year", "region_month", "region_week", "village_year", "village_month", "household_year", "prices",
+          "flows", "fiscal_year", "ledger_closing", "destinations_month"}
 
 
 def coopsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
