@@ -21,7 +21,10 @@ def economy(*overrides: str) -> Economy:
 
 
 def paid(e: Economy, t: int) -> np.ndarray:
-    """What each household receives from the state's transfers in month ``t`` (fen)."""
+    """What each household receives from the state's transfers in month ``t`` (fen), the month's standards set
+    as the month opens (and those supported recounted, as each January)."""
+    e.livelihoods._standards_year = -1
+    e.livelihoods.open_month(t)
     before = e.ledger.block("household")
     rows = slice(0, e.hh.n)
     e.livelihoods._transfers(t, rows)
