@@ -121,10 +121,10 @@ def run_to_directory(data: Mapping[str, Any], out_dir: Path, overrides: Sequence
         staging = staging_dir(out_dir)
         try:
             meta = _compute(cfg, data, rid, version, staging, overrides)
-        except BaseException:
+            return commit(out_dir, staging, meta)
+        except BaseException:  # a failure while computing or while committing (a full disk): no staging left
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return commit(out_dir, staging, meta)
 
 
 def _compute(cfg: RunConfig, data: Mapping[str, Any], rid: str, version: str, staging: Path,
