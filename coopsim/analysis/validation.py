@@ -38,16 +38,6 @@ def load_run(run: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(run / f"{name}.parquet") for name in TABLES}
 
 
-def consumption_per_capita(year: int) -> Callable[[Tables], float]:
-    """Households' consumption spending per person in ``year`` (yuan)."""
-    def measure(run: Tables) -> float:
-        flows = run["flows"]
-        spent = flows.loc[(flows["year"] == year) & (flows["kind"] == "consumption"), "amount_fen"].sum() / 100.0
-        ry = run["region_year"]
-        return float(spent / ry.loc[ry["year"] == year, "persons"].iloc[0])
-    return measure
-
-
 def migrants_scaled(year: int) -> Callable[[Tables], float]:
     """Workers away (mean of the year's months), scaled to the prefecture's 1.3 M households."""
     def measure(run: Tables) -> float:

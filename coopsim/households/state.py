@@ -71,8 +71,10 @@ class Households:
     worker_due, worker_next
         (n, MAX_WORKERS): the day (from 1 January of the start year) of each
         worker's next move and the status it moves to (-1, 0: none pending).
-    worker_search_end, worker_search_next
-        For a departure still to come: when the search it starts ends, and how.
+    worker_after_due, worker_after
+        The move after the pending one, scheduled with it: the end of the search a
+        departure starts (a job or home), or the journey back after the festival
+        (to the job, or home for good); -1, 0: none.
     worker_destination, worker_sector
         (n, MAX_WORKERS) int8: where each worker away works (index into the
         sorted destination names, and into ``SECTORS``); -1 when not away.
@@ -119,8 +121,8 @@ class Households:
     worker_destination: np.ndarray = field(init=False)
     worker_due: np.ndarray = field(init=False)
     worker_next: np.ndarray = field(init=False)
-    worker_search_end: np.ndarray = field(init=False)
-    worker_search_next: np.ndarray = field(init=False)
+    worker_after_due: np.ndarray = field(init=False)
+    worker_after: np.ndarray = field(init=False)
     worker_sector: np.ndarray = field(init=False)
     home_workers: np.ndarray = field(init=False)
     away_workers: np.ndarray = field(init=False)
@@ -139,8 +141,8 @@ class Households:
         self.worker_sector = np.full((n, MAX_WORKERS), -1, dtype=np.int8)
         self.worker_due = np.full((n, MAX_WORKERS), -1, dtype=np.int32)
         self.worker_next = np.zeros((n, MAX_WORKERS), dtype=np.int8)
-        self.worker_search_end = np.full((n, MAX_WORKERS), -1, dtype=np.int32)
-        self.worker_search_next = np.zeros((n, MAX_WORKERS), dtype=np.int8)
+        self.worker_after_due = np.full((n, MAX_WORKERS), -1, dtype=np.int32)
+        self.worker_after = np.zeros((n, MAX_WORKERS), dtype=np.int8)
         self.coop_member = np.zeros(n, dtype=bool)
         self.land_in_coop_mu = np.zeros(n)
         self.share_value_fen = np.zeros(n, dtype=np.int64)

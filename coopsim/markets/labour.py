@@ -79,19 +79,16 @@ class LabourMarket:
         self.village_ties = np.zeros((world.n_villages, len(self.names)))
         # the calendar in days from 1 January of the start year
         first = np.datetime64(f"{start_year}-01", "M")
-        self.start_year = start_year
-        self.month_start = (first + np.arange(months + 1)).astype("datetime64[D]").astype(np.int64) \
-            - first.astype("datetime64[D]").astype(np.int64)
+        self.month_start = ((first + np.arange(months + 1)).astype("datetime64[D]")
+                            - first.astype("datetime64[D]")).astype(np.int64)
         #: Each year's Spring Festival (day of the run), from the start year to the year after the last.
         self.festival = np.array([
             (np.datetime64(f"{y}-{cfg.spring_festival_by_year[y]}") - np.datetime64(f"{start_year}-01-01")).astype(int)
             for y in range(start_year, start_year + months // 12 + 1)])
         #: The first day at or after each day of the run on which one can travel (no travel stop).
         stop_days = np.repeat(conditions.travel_stop, np.diff(self.month_start))
-        open_after = np.full(len(stop_days) + 1, len(stop_days), dtype=np.int64)
-        for d in range(len(stop_days) - 1, -1, -1):
-            open_after[d] = open_after[d + 1] if stop_days[d] else d
-        self.open_day = open_after
+        days = len(stop_days)
+        self.open_day = np.minimum.accumulate(np.r_[np.where(stop_days, days, np.arange(days)), days][::-1])[::-1]
         #: The first day of each travel stop.
         self.stop_starts = np.flatnonzero(stop_days & ~np.r_[False, stop_days[:-1]]) if len(stop_days) else \
             np.zeros(0, dtype=np.int64)
@@ -269,8 +266,8 @@ class LabourMarket:
             stay = v < cfg.festival_stay_probability
             back, _rest = split_uniform(np.where(stay, 0.0, v - cfg.festival_stay_probability),
                                         1.0 - cfg.festival_stay_probability, cfg.festival_back_window_days)
-            hh.worker_search_end[r, c] = np.where(stay, f + 15, f + 3 + back)
-            hh.worker_search_next[r, c] = np.where(stay, HOME, AWAY)
+            hh.worker_after_due[r, c] = np.where(stay, f + 15, f + 3 + back)
+            hh.worker_after[r, c] = np.where(stay, HOME, AWAY)
         # departures: the day in the month (after the festival's season if it falls in one), then the search
         if not stop:
             r, c = candidates[k]
@@ -296,7 +293,7 @@ class LabourMarket:
                 factor = cond.finding_factor[t][dest.astype(np.int64), sector.astype(np.int64)]
                 e, how = search_outcome(day, weekly_hazard(find[:, 0] * factor), rest, cfg.max_search_weeks)
                 hh.worker_due[r, c], hh.worker_next[r, c] = day, SEARCHING
-                hh.worker_search_end[r, c], hh.worker_search_next[r, c] = e, how
+                hh.worker_after_due[r, c], hh.worker_after[r, c] = e, how
                 hh.worker_destination[r, c], hh.worker_sector[r, c] = dest, sector
             k += 1
         # those with a job: home for good (the base rate), or the job is lost (a city shock) and a search begins
@@ -320,8 +317,8 @@ class LabourMarket:
                 e, how = search_outcome(day, hazard, rest, cfg.max_search_weeks)
                 hh.worker_due[r, c] = day
                 hh.worker_next[r, c] = np.where(lost, SEARCHING, HOME)
-                hh.worker_search_end[r, c] = np.where(lost, e, -1)
-                hh.worker_search_next[r, c] = np.where(lost, how, 0)
+                hh.worker_after_due[r, c] = np.where(lost, e, -1)
+                hh.worker_after[r, c] = np.where(lost, how, 0)
                 with self._lock:
                     self.job_losses += int(lost.sum())
 
@@ -341,8 +338,8 @@ class LabourMarket:
             if later.any():  # postponed by a travel stop: the search starts later too
                 rl, cl = r[later], c[later]
                 hh.worker_due[rl, cl] = moved[later]
-                end = hh.worker_search_end[rl, cl]
-                hh.worker_search_end[rl, cl] = np.where(end >= 0, end + (moved - day)[later], -1)
+                end = hh.worker_after_due[rl, cl]
+                hh.worker_after_due[rl, cl] = np.where(end >= 0, end + (moved - day)[later], -1)
                 soon = moved[later] < hi  # travel opens within the month: it happens this month after all
                 again_r, again_c = rl[soon], cl[soon]
                 now = ~later
@@ -362,13 +359,13 @@ class LabourMarket:
             departures = np.bincount(np.maximum(hh.worker_destination[r[gone], c[gone]], 0).astype(np.int64),
                                      minlength=n_dest)
             hh.worker_status[r, c] = new
-            moves += (int(gone.sum()), int(((new == HOME) & was_away).sum() + ((new == HOME) & (old == FESTIVAL)).sum()),
+            moves += (int(gone.sum()), int(((new == HOME) & (old != HOME)).sum()),  # home to stay
                       int((new == FESTIVAL).sum()), int(((old == FESTIVAL) & (new == AWAY)).sum()))
-            end, end_next = hh.worker_search_end[r, c], hh.worker_search_next[r, c]
+            end, end_next = hh.worker_after_due[r, c], hh.worker_after[r, c]
             chained = end >= 0  # the search a departure starts, the journey back after the festival
             hh.worker_due[r, c] = np.where(chained, end, -1)
             hh.worker_next[r, c] = np.where(chained, end_next, 0)
-            hh.worker_search_end[r, c], hh.worker_search_next[r, c] = -1, 0
+            hh.worker_after_due[r, c], hh.worker_after[r, c] = -1, 0
             home = new == HOME
             hh.worker_destination[r[home], c[home]] = -1
             hh.worker_sector[r[home], c[home]] = -1

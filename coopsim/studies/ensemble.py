@@ -34,12 +34,12 @@ from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci
 from coopsim.config import compose_config
 from coopsim.config.compose import CONFIG_DIR
 from coopsim.io.console import console_script
-from coopsim.run import simulate
+from coopsim.studies.variants import run_variant
 
 #: The shipped ensemble (written by ``coopsim-calibrate --save configs/calibration/bijie.yaml``).
 ENSEMBLE = CONFIG_DIR / "calibration" / "bijie_ensemble.csv"
 #: How the history replay runs: the tiers' dates from 2017, the prices and the travel stop as they happened.
-REPLAY = ("tier=v3", "scenario=history_2017_2022", "start_year=2017", "years=5")
+REPLAY = ("scenario=history_2017_2022", "start_year=2017", "years=5")
 
 
 def members(path: Path, count: int) -> list[list[str]]:
@@ -51,10 +51,10 @@ def members(path: Path, count: int) -> list[list[str]]:
     return [[f"{k}={float(row[k])!r}" for k in keys] for _, row in table.head(count).iterrows()]
 
 
-def run_member(member: int, overrides: Sequence[str], seed: int) -> pd.DataFrame:
-    cfg = compose_config([*overrides, f"seed={seed}", "household_table=false", "progress=never", "resilience=false"])
-    year = simulate(cfg)["region_year"]
-    return year.assign(member=member, seed=seed, group=cfg.tier.name, region=cfg.region.name)
+def run_member(member: int, tier: str, overrides: Sequence[str], seed: int) -> pd.DataFrame:
+    """One run of parameter set ``member``: the study's run (:func:`~coopsim.studies.variants.run_variant`),
+    labelled with its tier and set."""
+    return run_variant(tier, [*overrides, f"tier={tier}"], seed).assign(member=member)
 
 
 def gains(per_run: pd.DataFrame, tier: str) -> pd.DataFrame:
@@ -75,12 +75,13 @@ def gains(per_run: pd.DataFrame, tier: str) -> pd.DataFrame:
 
 def ensemble_study(args: argparse.Namespace) -> None:
     sets = members(args.ensemble, args.members)
-    tasks = [(m, [*ov, f"tier={t}", *args.overrides], s) for m, ov in enumerate(sets) for s in args.seeds
+    tasks = [(m, t, [*ov, *args.overrides], s) for m, ov in enumerate(sets) for s in args.seeds
              for t in ("none", args.tier)]
     if args.replay:
-        tasks += [(m, [*ov, *REPLAY, *args.overrides], s) for m, ov in enumerate(sets) for s in args.seeds]
-    for _m, ov, s in tasks[:1] + tasks[-1:]:  # checked before any runs
-        compose_config([*ov, f"seed={s}"])
+        tasks += [(m, "v3", [*ov, *REPLAY, *args.overrides], s) for m, ov in enumerate(sets) for s in args.seeds]
+    region = compose_config([*tasks[0][2], f"tier={tasks[0][1]}", f"seed={tasks[0][3]}"]).region.name
+    for _m, tier, ov, s in tasks[-1:]:  # the first and the last checked before any runs
+        compose_config([*ov, f"tier={tier}", f"seed={s}"])
     start = time.perf_counter()
     frames = Parallel(n_jobs=args.jobs)(delayed(run_member)(*t) for t in tasks)
     n_compare = 2 * len(sets) * len(args.seeds)
@@ -93,7 +94,7 @@ def ensemble_study(args: argparse.Namespace) -> None:
     per_run.to_csv(out / "per_run.csv", index=False)
     table.to_csv(out / "gains.csv", index=False)
     head = (f"{args.tier} against none over {len(sets)} parameter sets of the ensemble x {len(args.seeds)} seeds "
-            f"({', '.join(map(str, args.seeds))}), region={years['region'].iloc[0]}, the last {args.last_years} years; "
+            f"({', '.join(map(str, args.seeds))}), region={region}, the last {args.last_years} years; "
             f"interval: bootstrap 95 % over the pairs; member min/max: the spread of the sets' means")
     text = f"{head}\n\n{markdown_table(table)}\n"
     if args.replay:
@@ -101,7 +102,7 @@ def ensemble_study(args: argparse.Namespace) -> None:
         replay.to_parquet(out / "replay_region_year.parquet", index=False)
         aggregates = prefecture_table(replay.assign(seed=replay["member"] * 1000 + replay["seed"]))
         aggregates.to_csv(out / "replay.csv", index=False)
-        text += (f"\nHistory replay ({' '.join(REPLAY)}) over every set and seed: mean [min, max]\n\n"
+        text += (f"\nHistory replay (tier=v3 {' '.join(REPLAY)}) over every set and seed: mean [min, max]\n\n"
                  f"{markdown_table(aggregates)}\n")
     (out / "ensemble.md").write_text(text, encoding="utf-8")
     print(text)

@@ -37,18 +37,12 @@ from coopsim.config import TIER_BLOCKS, compose_config
 from coopsim.config.mechanisms import own_mechanisms
 from coopsim.io.console import console_script
 from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
-from coopsim.run import simulate, simulate_scenario
+from coopsim.run import simulate_scenario
+from coopsim.studies.variants import run_variant
 
 #: Every tier, from none up; the tiers with mechanisms of their own (to switch off, to decompose).
 TIERS = tuple(TIER_BLOCKS)
 WITH_LEVERS = tuple(t for t in TIERS if own_mechanisms(t))
-
-
-def run_variant(label: str, overrides: Sequence[str], seed: int) -> pd.DataFrame:
-    """One run's ``region_year`` table, labelled with its group (the variant), scenario and seed."""
-    cfg = compose_config([*overrides, f"seed={seed}", "household_table=false", "progress=never"])
-    year = simulate(cfg)["region_year"]
-    return year.assign(group=label, scenario=cfg.scenario, seed=seed)
 
 
 def run_shocked(tier: str, scenario: str, overrides: Sequence[str], seed: int) -> dict[str, pd.DataFrame]:
