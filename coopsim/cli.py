@@ -58,6 +58,14 @@ def main(cfg: DictConfig) -> dict[str, str]:
         _name_scenario(data)
         if data.get("threads") == 0 and sweep:
             data["threads"] = 1  # a sweep's jobs already share the cores
+        if "robust" in data:  # a job of a study's design: its share of the runs, into the sweep's dataset
+            from coopsim.studies.robust import run_chunk
+
+            done = run_chunk(data, list(hc.overrides.task), Path(hc.sweep.dir))
+            log.info("job %s: %d runs (%d computed, %d already there), %.1f s simulated in %.1f s",
+                     data["robust"].get("chunk"), done["runs"], done["computed"], done["skipped"], done["sim_s"],
+                     done["wall_s"])
+            return {"status": "complete", "dir": str(out_dir)}
         meta = run_to_directory(data, out_dir, list(hc.overrides.task))
     except (ConfigError, RunDirError) as err:  # checked at the door; a rerun into another run's directory
         _remove_if_empty(out_dir)

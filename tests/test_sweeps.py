@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from coopsim.io.dataset import RunDataset
 from coopsim.io.sweeps import collect
 
 
@@ -99,6 +100,16 @@ def test_collect_command_writes_one_tidy_table(tmp_path: Path) -> None:
     table = pd.read_parquet(sweep / "collected_village_year.parquet")
     assert set(table["param.tier"]) == {"none", "v1"} and (table["param.tier"] == table["tier"]).all()
     assert len(table) == 2 * 2 * 6  # runs x years x villages
+    # streamed into a partitioned dataset instead: the same rows; collecting again adds nothing
+    for added in ("2 runs added", "0 runs added"):
+        res = subprocess.run([sys.executable, "-m", "coopsim.io.sweeps", str(sweep), "--table", "village_year",
+                              "--dataset", str(tmp_path / "ds")], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0 and added in res.stdout, res.stderr
+    assert (tmp_path / "ds" / "village_year" / "param.region=tiny" / "param.tier=v1").is_dir()
+    streamed = RunDataset(tmp_path / "ds", ("param.region", "param.tier", "param.years")).read("village_year")
+    key, own = ["tier", "year", "village"], [c for c in table.columns if not c.startswith("param.")]
+    pd.testing.assert_frame_equal(streamed.sort_values(key)[own].reset_index(drop=True),
+                                  table.sort_values(key)[own].reset_index(drop=True), check_dtype=False)
 
 
 def test_morris_sensitivity_runs_through_the_model(tmp_path: Path) -> None:

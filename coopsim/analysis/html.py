@@ -154,3 +154,59 @@ seeds, and its bootstrap 95 % interval. Green: better and the interval excludes 
 </body></html>"""
     path.write_text(body, encoding="utf-8")
     return path
+
+
+def _inline(text: str) -> str:
+    """Escaped text with Markdown's **bold** and `code`."""
+    import re
+
+    out = html.escape(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+
+
+def markdown_html(text: str) -> str:
+    """The Markdown the studies write (headings, paragraphs, pipe tables, fenced code) as HTML.
+
+    >>> markdown_html("# T\\n\\nA **b**.\\n\\n| x | y |\\n|---|---|\\n| 1 | 2 |\\n")
+    '<h1>T</h1>\\n<p>A <b>b</b>.</p>\\n<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>2</td></tr></table>'
+    """
+    blocks, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("```"):
+            j = next((k for k in range(i + 1, len(lines)) if lines[k].startswith("```")), len(lines))
+            blocks.append(f"<pre>{html.escape(chr(10).join(lines[i + 1:j]))}</pre>")
+            i = j + 1
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            blocks.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
+            i += 1
+        elif line.startswith("|"):
+            j = i
+            while j < len(lines) and lines[j].startswith("|"):
+                j += 1
+            rows = [[c.strip().replace("\\|", "|") for c in r.strip().strip("|").split(" | ")]
+                    for r in lines[i:j] if not set(r) <= set("|-: ")]
+            head = "".join(f"<th>{_inline(c)}</th>" for c in rows[0])
+            body = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+            blocks.append(f"<table><tr>{head}</tr>{body}</table>")
+            i = j
+        elif line.strip():
+            j = i
+            while j < len(lines) and lines[j].strip() and not lines[j].startswith(("#", "|", "```")):
+                j += 1
+            blocks.append(f"<p>{_inline(' '.join(lines[i:j]))}</p>")
+            i = j
+        else:
+            i += 1
+    return "\n".join(blocks)
+
+
+def markdown_page(path: Path, title: str, text: str, figures: Path) -> Path:
+    """``text`` (Markdown) as one self-contained HTML page, the PNG figures in ``figures`` embedded after it."""
+    images = "".join(f"<h2>{html.escape(p.stem)}</h2>{_img(p)}" for p in sorted(figures.glob("*.png")))
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{markdown_html(text)}{images}</body></html>")
+    path.write_text(page, encoding="utf-8")
+    return path

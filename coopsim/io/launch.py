@@ -31,6 +31,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from coopsim.config import ConfigError, parse_config
 from coopsim.config.compose import config_error, resolved
+from coopsim.config.declarations import outside_range
+from coopsim.config.designs import check_sweep, check_tiers, parse_design, run_overrides
 from coopsim.config.resources import check_memory
 from coopsim.io.sweeps import SWEEP_FAILURES, report_failures
 
@@ -44,6 +46,9 @@ def check_run(config: DictConfig, runs_at_once: int = 1) -> None:
     """Everything a run must pass before it starts: its values (with tier and shock
     dates) and its memory. Raises :class:`ConfigError`."""
     data = resolved(config)
+    if "robust" in data:  # a job of a study's design (coopsim.studies.robust): its block and every tier's runs
+        design = parse_design(data.pop("robust"))
+        check_tiers(design, run_overrides(list(OmegaConf.select(config, "hydra.overrides.task", default=[]) or [])))
     cfg = parse_config(data)
     check_memory(cfg, streamed=True, runs_at_once=runs_at_once)
 
@@ -71,7 +76,17 @@ def checked_sweep(sweeper: Any, arguments: list[str]) -> Any:
     sweeper.overrides = sweeper.split_arguments(parser.parse_overrides([*sweeper._parse_config(), *arguments]),
                                                 sweeper.max_batch_size)
     points = [list(p) for batch in sweeper.overrides for p in batch]
+    if "robust" in sweeper.config:  # a design's jobs: its share swept alone, every share once
+        try:
+            note = check_sweep(points, parse_design(OmegaConf.to_container(sweeper.config.robust, resolve=True)))
+        except ConfigError as err:
+            print(f"coopsim: bad config: {err}; nothing was run", file=sys.stderr)
+            sys.exit(2)
+        if note:
+            print(f"coopsim: note: {note}", file=sys.stderr)
     dirs = _check_points(sweeper.config, sweeper.hydra_context.config_loader, points)
+    for note in outside_ranges(points):
+        print(f"coopsim: note: {note}", file=sys.stderr)
     sweep_dir = Path(sweeper.config.hydra.sweep.dir)
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -115,6 +130,25 @@ def _check_points(config: DictConfig, loader: Any, points: list[list[str]]) -> l
             print(f"  {' '.join(point)}: {problem}", file=sys.stderr)
         sys.exit(2)
     return dirs
+
+
+def outside_ranges(points: list[list[str]]) -> list[str]:
+    """The swept values of declared uncertainties that lie outside their plausible ranges (each once): allowed
+    (a sweep may explore beyond the sources), but said.
+
+    >>> outside_ranges([["labour.leave_probability=0.5", "seed=1"], ["labour.leave_probability=0.1"]])
+    ['labour.leave_probability=0.5 lies outside its plausible range 0.04-0.3 (E)']
+    """
+    notes = []
+    for key, value in dict.fromkeys(tuple(o.split("=", 1)) for p in points for o in p if "=" in o):
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        note = outside_range(key.lstrip("+~"), number)
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 def _make_dir(run_dir: Path | None, sweep_dir: Path, failed: list[tuple[Path | str, str]]) -> bool:

@@ -116,6 +116,35 @@ def collect(sweep_dir: Path, table: str = "region_year",
     return out.reset_index(drop=True)
 
 
+def collect_to_dataset(sweep_dir: Path, out: Path, tables: Sequence[str] = ("region_year",),
+                       complete: list[tuple[Path, dict[str, Any]]] | None = None) -> int:
+    """Stream the complete, verified runs under ``sweep_dir`` into a Parquet dataset at ``out``
+    (:class:`~coopsim.io.dataset.RunDataset`), partitioned by the swept parameters: one run read at a
+    time, so memory does not grow with the number of runs. A run already in ``out`` is skipped (collecting
+    again adds only new runs). Returns how many runs were added."""
+    from coopsim.io.dataset import KEY, RUNS, RunDataset
+
+    runs = complete if complete is not None else complete_runs(sweep_dir)[0]
+    swept = sorted({k for _, meta in runs for k in _overrides(meta)})
+    dataset = RunDataset(out, partition=tuple(f"param.{k}" for k in swept))
+    done, added = dataset.done(), 0
+    with dataset.writer(f"collect-{sweep_dir.name}", flush_every=64) as writer:
+        for run_dir, meta in runs:
+            if meta["run_id"] in done:
+                continue
+            params = {f"param.{k}": _overrides(meta).get(k, "") for k in swept}
+            row = {KEY: meta["run_id"], **params, "tier": meta["tier"], "scenario": meta["scenario"],
+                   "region": meta["region"], "seed": meta["seed"], "dir": str(run_dir),
+                   "wall_time_s": meta.get("wall_time_s")}
+            frames = {RUNS: pd.DataFrame([row])}
+            for table in tables:
+                data = pd.read_parquet(run_dir / f"{table}.parquet")
+                frames[table] = data.assign(**{KEY: meta["run_id"], **params})
+            writer.add(frames)
+            added += 1
+    return added
+
+
 def _overrides(meta: dict[str, Any]) -> dict[str, str]:
     """The run's own command-line overrides (``key=value``), the swept parameters among them."""
     out = {}
@@ -133,12 +162,19 @@ def collect_main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("sweep_dir", type=Path)
     p.add_argument("--table", default="region_year", help="which table to stack (default: region_year)")
     p.add_argument("--out", type=Path, default=None, help="output file (default: <sweep_dir>/collected_<table>.parquet)")
+    p.add_argument("--dataset", type=Path, default=None, metavar="DIR",
+                   help="stream the runs into a Parquet dataset at DIR instead, partitioned by the swept parameters "
+                        "(memory flat in the number of runs; collecting again adds only new runs)")
     args = p.parse_args(argv)
     complete, damaged = complete_runs(args.sweep_dir)  # every table checksummed once
-    table = collect(args.sweep_dir, args.table, complete)
-    out = args.out or args.sweep_dir / f"collected_{args.table}.parquet"
-    table.to_parquet(out, index=False)
-    print(f"{out}: {len(table)} rows from {table['run_id'].nunique()} runs")
+    if args.dataset is not None:
+        added = collect_to_dataset(args.sweep_dir, args.dataset, (args.table,), complete)
+        print(f"{args.dataset}: {added} runs added ({len(complete)} complete runs in the sweep)")
+    else:
+        table = collect(args.sweep_dir, args.table, complete)
+        out = args.out or args.sweep_dir / f"collected_{args.table}.parquet"
+        table.to_parquet(out, index=False)
+        print(f"{out}: {len(table)} rows from {table['run_id'].nunique()} runs")
     bad = failures(args.sweep_dir)
     for run_dir, problem in damaged:
         print(f"coopsim-collect: DAMAGED {run_dir}: {problem}; not included (rerun the sweep to compute it again)",

@@ -32,12 +32,10 @@ from coopsim.analysis.outcomes import HEADLINE, names
 from coopsim.analysis.replay import prefecture_table
 from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci
 from coopsim.config import compose_config
-from coopsim.config.compose import CONFIG_DIR
+from coopsim.config.designs import ENSEMBLE  # the shipped ensemble, written by coopsim-calibrate --save
 from coopsim.io.console import console_script
 from coopsim.studies.variants import run_variant
 
-#: The shipped ensemble (written by ``coopsim-calibrate --save configs/calibration/bijie.yaml``).
-ENSEMBLE = CONFIG_DIR / "calibration" / "bijie_ensemble.csv"
 #: How the history replay runs: the tiers' dates from 2017, the prices and the travel stop as they happened.
 REPLAY = ("scenario=history_2017_2022", "start_year=2017", "years=5")
 

@@ -177,8 +177,11 @@ def render() -> str:
              "**E** = estimate, **fitted** = set by the calibration (`configs/calibration/`, "
              "docs/VALIDATION.md), **lever** = a mechanism switched on or off, "
              "**scenario** = part of a shock's definition, **setting** = how a run is made, not what it models. "
-             "**range**: the plausible range of an uncertain parameter: the calibration searches it for the "
-             "fitted parameters, the sensitivity analysis screens over it, and it is the input of any "
-             "uncertainty analysis. Units, ranges, sources and meanings are kept in the parameter "
+             "**range**: the plausible range of an uncertain parameter: every parameter with a range is a "
+             "declared uncertainty (`coopsim/config/declarations.py`); the calibration searches it for the "
+             "fitted parameters, the sensitivity analysis screens over it, and the robust comparison "
+             "(`+experiment=robust_tiers`) samples it — a Latin hypercube over every range, the fitted "
+             "parameters drawn among the calibration's ensemble — for the ranking probabilities, the PRIM "
+             "boxes and the Sobol indices. Units, ranges, sources and meanings are kept in the parameter "
              "vocabulary, `coopsim/config/parameters.csv`.")
     return "\n".join([BEGIN, "", intro, "", *parts, END])

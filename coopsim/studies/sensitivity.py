@@ -28,7 +28,8 @@ from coopsim.analysis.outcomes import SCREENED, names
 from coopsim.config.parameters import ranges
 from coopsim.io.console import console_script
 
-#: Parameters analysed by default (tier 1.0), each over its range in the parameter vocabulary.
+#: Parameters analysed by default (tier 1.0), each a declared uncertainty
+#: (:class:`~coopsim.config.declarations.Uncertainty`) over its range in the parameter vocabulary.
 SCREENED_PARAMETERS = ("market.collection_cost_yuan", "labour.leave_probability", "labour.remittance_share",
                        "labour.chain_strength", "tier.cooperative.day_wage_yuan",
                        "tier.cooperative.land_rent_yuan_per_mu", "tier.cooperative.management_cost_share",
@@ -55,10 +56,16 @@ def morris_study(params: dict[str, tuple[float, float]], overrides: Sequence[str
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
+    from coopsim.config import compose_dict
+    from coopsim.config.declarations import declared
+
     names = list(params)
     problem: dict[str, Any] = {"num_vars": len(params), "names": names, "bounds": [list(b) for b in params.values()]}
     x = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
-    points = [dict(zip(names, map(float, row), strict=True)) for row in x]
+    # the declared uncertainties among them that are whole numbers (weeks, years, yuan) take whole values
+    whole = {k for k, u in declared(compose_dict(list(overrides)), None).items() if k in params and u.integer}
+    x[:, [names.index(k) for k in whole]] = np.round(x[:, [names.index(k) for k in whole]])
+    points = [{k: (int(v) if k in whole else float(v)) for k, v in zip(names, row, strict=True)} for row in x]
     results = Parallel(n_jobs=jobs)(delayed(evaluate)(p, overrides, seed, last_years) for p in points)
     design = pd.concat([pd.DataFrame(x, columns=names), pd.DataFrame(results)], axis=1)
     rows = []

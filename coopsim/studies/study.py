@@ -12,7 +12,8 @@ compares the tiers and splits each tier's gain over the one below into its
 mechanisms, both ways (removed from the full tier; added alone to the tier
 below), see :mod:`coopsim.analysis.decomposition`; ``coopsim-study ensemble``
 compares a tier with none over the calibration's ensemble of parameter sets
-(:mod:`coopsim.studies.ensemble`). The comparison
+(:mod:`coopsim.studies.ensemble`); ``coopsim-study robust <sweep dir>`` analyses a
+``robust_tiers`` sweep again (:mod:`coopsim.studies.robust`). The comparison
 experiment (``+experiment=compare_tiers``) runs the same decomposition after
 its sweep and puts it at the head of its report (:class:`DecompositionReport`).
 """
@@ -129,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from coopsim.studies import ensemble
 
         ensemble.main(argv[1:])
+        return
+    if argv[:1] == ["robust"]:  # analyse a robust_tiers sweep again: coopsim-study robust <sweep dir>
+        from coopsim.studies import robust
+
+        robust.main(argv[1:])
         return
     args = parser().parse_intermixed_args(argv)
     if args.kind == "shocks":
