@@ -65,11 +65,24 @@ def test_there_are_at_least_six_documented_experiments() -> None:
         assert "**Question.**" in text and "**Expect.**" in text and f"+experiment={name}" in text
 
 
-@pytest.mark.parametrize("name", SWEEPS)
-def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path) -> None:
-    res = run_experiment(name, tmp_path / name)
+@pytest.fixture(scope="module")
+def compare_tiers_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """compare_tiers in fast mode, run once for the tests of its report (kept on one worker: xdist_group)."""
+    out = tmp_path_factory.mktemp("compare") / "compare_tiers"
+    res = run_experiment("compare_tiers", out)
     assert res.returncode == 0, res.stderr[-3000:]
-    out = tmp_path / name
+    return out
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group("compare_tiers"))
+                                  if n == "compare_tiers" else n for n in SWEEPS])
+def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if name == "compare_tiers":
+        out = request.getfixturevalue("compare_tiers_out")
+    else:
+        res = run_experiment(name, tmp_path / name)
+        assert res.returncode == 0, res.stderr[-3000:]
+        out = tmp_path / name
     html = (out / "report.html").read_text()
     assert "<h2>Headline" in html and "data:image/png;base64," in html
     assert "src=\"http" not in html and "href=\"http" not in html  # self-contained
@@ -93,11 +106,10 @@ def test_report_fails_loudly_for_a_missing_reference(tmp_path: Path) -> None:
     assert "reference tier='v9' is not among the runs' values: v2, v3" in res.stderr
 
 
+@pytest.mark.xdist_group("compare_tiers")
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
-def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
-    out = tmp_path / "compare"
-    # the decomposition of 3.0 alone (the fast-mode test above runs all three tiers'): it leads the page
-    assert run_experiment("compare_tiers", out, "hydra.callbacks.report.tiers=[v3]").returncode == 0
+def test_report_renders_in_headless_chromium(tmp_path: Path, compare_tiers_out: Path) -> None:
+    out = compare_tiers_out  # the decomposition leads the page
     assert "<h2>Where each tier's gain comes from</h2>" in (out / "report.html").read_text()
     shot = tmp_path / "report.png"
     subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "screenshot_report.py"),

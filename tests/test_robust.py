@@ -138,7 +138,8 @@ def test_a_bad_design_names_its_key(block: dict, key: str) -> None:
     (["years=4"], ["robust.tiers: tier 'v3' with its values", "tier.platform.start_year", "years >= 5"])])
 def test_a_bad_design_stops_the_sweep_before_any_runs(tmp_path: Path, args: list[str], words: list[str]) -> None:
     r = subprocess.run([sys.executable, "-m", "coopsim.cli", "+experiment=robust_tiers", "region=tiny", *args,
-                        f"hydra.sweep.dir={tmp_path / 's'}"], capture_output=True, text=True, timeout=300)
+                        "robust.chunks=2", "robust.chunk=0,1", f"hydra.sweep.dir={tmp_path / 's'}"],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 2, r.stderr[-2000:]
     for w in words:
         assert w in r.stderr
@@ -242,7 +243,8 @@ def check_golden(out: Path) -> None:
 
 def sweep(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "coopsim.cli", "+experiment=robust_tiers", "region=tiny", "years=5",
-                           "robust.samples=6", "robust.seeds=[1]", "robust.sobol_n=2", "robust.last_years=2",
+                           "robust.samples=6", "robust.seeds=[1]", "robust.sobol_n=2", "robust.sobol_tiers=[v2,v3]",
+                           "robust.last_years=2",
                            "robust.chunks=3", "hydra.launcher.verbose=0", *args], capture_output=True, text=True,
                           timeout=900)
 
@@ -255,12 +257,12 @@ def test_robust_tiers_stops_resumes_and_answers(tmp_path: Path) -> None:
     assert not (tmp_path / "rt" / "report.html").exists() and not (tmp_path / "rt" / "analysis").exists()
     data = RunDataset(tmp_path / "rt" / "dataset", robust.PARTITION)
     done = data.done()
-    assert 0 < len(done) < 6 * 4 + 2 * 12 * 3
+    assert 0 < len(done) < 6 * 4 + 2 * 12 * 2
     second = sweep(where, "robust.chunk=0,1,2")
     assert second.returncode == 0, second.stderr[-3000:]
     assert f"job 0: {len(done)} runs (0 computed, {len(done)} already there)" in second.stderr + second.stdout
     runs = data.read("runs")
-    assert len(runs) == 6 * 4 + 2 * 12 * 3 and runs["run_key"].is_unique
+    assert len(runs) == 6 * 4 + 2 * 12 * 2 and runs["run_key"].is_unique
     # the same directory for another design is refused: resuming it would mix two designs' runs
     third = sweep(where, "robust.chunk=0,1,2", "robust.samples=7")
     assert third.returncode == 1 and "holds the runs of another design or code (design differ)" in third.stderr
@@ -278,8 +280,9 @@ def test_robust_tiers_stops_resumes_and_answers(tmp_path: Path) -> None:
     check_golden(out)
     # the same design, the same numbers: a run of the sweep computed again alone, in this process
     args = ["+experiment=robust_tiers", "region=tiny", "years=5", "robust.samples=6", "robust.seeds=[1]",
-            "robust.sobol_n=2", "robust.last_years=2", "robust.chunks=3"]
-    design = parse_design({"samples": 6, "seeds": [1], "sobol_n": 2, "last_years": 2, "chunks": 3})
+            "robust.sobol_n=2", "robust.sobol_tiers=[v2,v3]", "robust.last_years=2", "robust.chunks=3"]
+    design = parse_design({"samples": 6, "seeds": [1], "sobol_n": 2, "sobol_tiers": ["v2", "v3"], "last_years": 2,
+                           "chunks": 3})
     row = runs.sort_values("run_key").iloc[-1]
     bases = base_configs(run_overrides(args), sorted({str(row["tier"]), "v3"}))
     f = robust.factors(bases["v3"], design.members, fixed_keys(run_overrides(args)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
@@ -145,6 +145,16 @@ def _base(overrides: tuple[str, ...], tier: str) -> dict[str, Any]:
 
 
 def check_tiers(design: RobustDesign, overrides: Sequence[str]) -> None:
+    """:func:`checked_tiers`, once for each design and command line (a sweep's jobs differ in their share alone)."""
+    _checked(replace(design, chunk=0), tuple(overrides))
+
+
+@cache
+def _checked(design: RobustDesign, overrides: tuple[str, ...]) -> None:
+    checked_tiers(design, overrides)
+
+
+def checked_tiers(design: RobustDesign, overrides: Sequence[str]) -> None:
     """Every tier of the design composed and checked, at its values and with every uncertainty at the low end of
     its range, then at the high end (a range that the run cannot take stops the sweep before any runs).
 
