@@ -61,7 +61,7 @@ def main(cfg: DictConfig) -> dict[str, str]:
         if "robust" in data:  # a job of a study's design: its share of the runs, into the sweep's dataset
             from coopsim.studies.robust import run_chunk
 
-            done = run_chunk(data, list(hc.overrides.task), Path(hc.sweep.dir))
+            done = run_chunk(data["robust"], list(hc.overrides.task), Path(hc.sweep.dir))
             log.info("job %s: %d runs (%d computed, %d already there), %.1f s simulated in %.1f s",
                      data["robust"].get("chunk"), done["runs"], done["computed"], done["skipped"], done["sim_s"],
                      done["wall_s"])

@@ -288,7 +288,8 @@ def test_robust_tiers_stops_resumes_and_answers(tmp_path: Path) -> None:
     f = robust.factors(bases["v3"], design.members, fixed_keys(run_overrides(args)))
     spec = robust.Spec(str(row["design"]), int(row["point"]), str(row["tier"]), int(row["seed"]))
     unit = robust.designs(design, f)[spec.design][spec.point]
-    cfg = robust.point_config(spec, bases[spec.tier], f, unit)
-    alone = robust.run_spec(spec, cfg, f, unit, design.last_years)["runs"].iloc[0]
+    at = f.point(unit)
+    cfg = robust.point_config(spec, bases[spec.tier], f, *at)
+    alone = robust.run_spec(spec, cfg, *at, design.last_years)["runs"].iloc[0]
     for o in robust.COMPARED:
         assert alone[o.name] == row[o.name], o.name

@@ -13,9 +13,14 @@ from coopsim.analysis.outcomes import HEADLINE, names
 BOOTSTRAP_SEED = 20170401
 
 
+def final_years(region_year: pd.DataFrame, last_years: int) -> pd.DataFrame:
+    """The rows of the final ``last_years`` years (the years every study averages its outcomes over)."""
+    return region_year[region_year["year"] > region_year["year"].max() - last_years]
+
+
 def per_run_outcomes(region_year: pd.DataFrame, last_years: int) -> pd.DataFrame:
     """Each run's outcomes averaged over its final ``last_years`` years."""
-    final = region_year[region_year["year"] > region_year["year"].max() - last_years]
+    final = final_years(region_year, last_years)
     return final.groupby(["scenario", "group", "seed"])[names(HEADLINE)].mean().reset_index()
 
 

@@ -47,15 +47,16 @@ class Uncertainty:
     meaning: str
 
     @property
-    def sourced(self) -> bool:
-        """The range comes from a source row (``S: ...``), not an estimate."""
-        return self.source.startswith("S")
-
-    @property
     def block(self) -> str | None:
         """The tier block it belongs to (``cooperative``, ``federation``...), or None (every tier has it)."""
         parts = self.key.split(".")
         return parts[1] if parts[0] == "tier" else None
+
+    @property
+    def area(self) -> str:
+        """Where it lives: a tier's block (``tier cooperative``, ``tier cadre pay``) or a config group (``labour``)."""
+        block = self.block
+        return f"tier {block.replace('_', ' ')}" if block is not None else self.key.split(".")[0]
 
     def in_tier(self, tier: str) -> bool:
         """Whether a run of ``tier`` has this parameter (a block no tier adds, such as the cadres' pay: every tier)."""

@@ -6,8 +6,8 @@
 the rest of the config: a bad value stops the sweep with its key, value and
 what is allowed.
 
->>> parse_design({"samples": 8, "seeds": [1], "chunks": 2, "chunk": 1}).lhs_runs
-32
+>>> parse_design({"samples": 8, "seeds": [1], "chunks": 2, "chunk": 1}).tiers
+('none', 'v1', 'v2', 'v3')
 """
 
 from __future__ import annotations
@@ -43,12 +43,6 @@ class RobustDesign:
     last_years: int = 3                    # outcomes: means of the last years of each run
     chunks: int = 1                        # jobs the runs are split into (the sweep's robust.chunk values)
     chunk: int = 0                         # this job's share
-
-    @property
-    def lhs_runs(self) -> int:
-        """The runs of the Latin hypercube part (the Sobol part adds ``sobol_n`` x (groups + 2) points x its tiers);
-        with no samples, one point: the configs as composed."""
-        return max(1, self.samples) * len(self.seeds) * len(self.tiers)
 
 
 def _int(block: Mapping[str, Any], key: str, low: int, allowed: str) -> int:
@@ -145,16 +139,12 @@ def _base(overrides: tuple[str, ...], tier: str) -> dict[str, Any]:
 
 
 def check_tiers(design: RobustDesign, overrides: Sequence[str]) -> None:
-    """:func:`checked_tiers`, once for each design and command line (a sweep's jobs differ in their share alone)."""
-    _checked(replace(design, chunk=0), tuple(overrides))
+    """:func:`_check_tiers` once for each design and command line (a sweep's jobs differ in their share alone)."""
+    _check_tiers(replace(design, chunk=0), tuple(overrides))
 
 
 @cache
-def _checked(design: RobustDesign, overrides: tuple[str, ...]) -> None:
-    checked_tiers(design, overrides)
-
-
-def checked_tiers(design: RobustDesign, overrides: Sequence[str]) -> None:
+def _check_tiers(design: RobustDesign, overrides: tuple[str, ...]) -> None:
     """Every tier of the design composed and checked, at its values and with every uncertainty at the low end of
     its range, then at the high end (a range that the run cannot take stops the sweep before any runs).
 

@@ -57,10 +57,6 @@ class RunDataset:
     def __init__(self, path: Path, partition: Sequence[str] = ("tier", "seed")) -> None:
         self.path, self.partition = Path(path), tuple(partition)
 
-    def tables(self) -> list[str]:
-        """The tables written so far."""
-        return sorted(p.name for p in self.path.iterdir() if p.is_dir()) if self.path.is_dir() else []
-
     def done(self) -> set[str]:
         """The keys of the runs in the dataset (their ``runs`` row is written)."""
         if not (self.path / RUNS).is_dir():

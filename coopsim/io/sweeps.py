@@ -132,7 +132,8 @@ def collect_to_dataset(sweep_dir: Path, out: Path, tables: Sequence[str] = ("reg
         for run_dir, meta in runs:
             if meta["run_id"] in done:
                 continue
-            params = {f"param.{k}": _overrides(meta).get(k, "") for k in swept}
+            own = _overrides(meta)
+            params = {f"param.{k}": own.get(k, "") for k in swept}
             row = {KEY: meta["run_id"], **params, "tier": meta["tier"], "scenario": meta["scenario"],
                    "region": meta["region"], "seed": meta["seed"], "dir": str(run_dir),
                    "wall_time_s": meta.get("wall_time_s")}

@@ -30,7 +30,7 @@ from joblib import Parallel, delayed
 from coopsim.analysis.markdown import markdown_table
 from coopsim.analysis.outcomes import HEADLINE, names
 from coopsim.analysis.replay import prefecture_table
-from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci
+from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci, final_years
 from coopsim.config import compose_config
 from coopsim.config.designs import ENSEMBLE  # the shipped ensemble, written by coopsim-calibrate --save
 from coopsim.io.console import console_script
@@ -84,7 +84,7 @@ def ensemble_study(args: argparse.Namespace) -> None:
     frames = Parallel(n_jobs=args.jobs)(delayed(run_member)(*t) for t in tasks)
     n_compare = 2 * len(sets) * len(args.seeds)
     years = pd.concat(frames[:n_compare], ignore_index=True)
-    final = years[years["year"] > years["year"].max() - args.last_years]
+    final = final_years(years, args.last_years)
     per_run = final.groupby(["group", "member", "seed"])[names(HEADLINE)].mean().reset_index()
     table = gains(per_run, args.tier)
     out = args.out or Path("results") / "studies" / f"ensemble-{time.strftime('%Y-%m-%d_%H-%M-%S')}"

@@ -44,7 +44,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,15 +54,19 @@ import pandas as pd
 
 from coopsim.analysis.markdown import markdown_table
 from coopsim.analysis.outcomes import OUTCOMES, Outcome
+from coopsim.analysis.statistics import final_years
 from coopsim.config import ConfigError, RunConfig, parse_config
-from coopsim.config.declarations import Uncertainty, apply, declared, latin_hypercube
+from coopsim.config.declarations import Uncertainty, apply, declared, latin_hypercube, sample
 from coopsim.config.designs import ENSEMBLE, RobustDesign, base_configs, fixed_keys, parse_design, run_overrides
+from coopsim.config.tiers import TIER_BLOCKS
 from coopsim.io.dataset import KEY, RUNS, RunDataset
 from coopsim.io.run_dir import RunDirError
 from coopsim.io.sweeps import FAILED_CALLBACKS
 from coopsim.run import simulate
 from coopsim.studies.calibration import FITTED
 
+#: The tiers, from none up.
+TIERS = tuple(TIER_BLOCKS)
 #: The factor drawing one of the calibration's parameter sets.
 CALIBRATION_SET = "calibration_set"
 #: The outcomes compared (columns of ``region_year``; direction and unit from the outcome vocabulary).
@@ -96,15 +100,11 @@ class Factors:
         values, no parameter set: -1)."""
         if np.isnan(unit).all():
             return {}, -1
-        values = {u.key: u.value(float(x)) for u, x in zip(self.uncertainties, unit[:-1], strict=True)}
-        return values, min(len(self.sets) - 1, int(unit[-1] * len(self.sets)))
+        return sample(self.uncertainties, unit[None, :-1])[0], min(len(self.sets) - 1, int(unit[-1] * len(self.sets)))
 
-    def group(self, name: str) -> str:
-        """A factor's group for the Sobol indices: where it lives (a tier block, the labour market...)."""
-        if name == CALIBRATION_SET:
-            return "calibration set"
-        head, second = name.split(".")[:2]
-        return f"tier {second.replace('_', ' ')}" if head == "tier" else head
+    def groups(self) -> list[str]:
+        """Each factor's group for the Sobol indices, in order: where it lives (:attr:`Uncertainty.area`)."""
+        return [u.area for u in self.uncertainties] + ["calibration set"]
 
 
 def factors(base_v3: Mapping[str, Any], members: int, fixed: set[str] = frozenset(),  # type: ignore[assignment]
@@ -133,9 +133,10 @@ def fingerprint(design: RobustDesign, overrides: Sequence[str], f: Factors) -> d
             "code_version": code_version()}
 
 
-def claim(dataset: RunDataset, mark: Mapping[str, Any]) -> None:
+def claim(dataset: RunDataset, mark: Mapping[str, Any], reading: bool = False) -> None:
     """Mark ``dataset`` as holding the runs of ``mark`` (the first job does), or refuse one that holds another
-    design's or another code's runs (:class:`RunDirError`: resuming it would mix two designs)."""
+    design's or another code's runs (:class:`RunDirError`: resuming it would mix two designs). ``reading``: only
+    to analyse the runs, which newer code may do (the code version is not compared)."""
     path = dataset.path / MANIFEST
     text = json.dumps(mark, indent=1, sort_keys=True, default=str)
     if not path.exists():
@@ -144,17 +145,17 @@ def claim(dataset: RunDataset, mark: Mapping[str, Any]) -> None:
         hidden.write_text(text, encoding="utf-8")
         hidden.replace(path)
         return
-    held = json.loads(path.read_text(encoding="utf-8"))
-    if held != json.loads(text):
-        changed = sorted(k for k in set(held) | set(mark) if held.get(k) != json.loads(text).get(k))
+    held, now = json.loads(path.read_text(encoding="utf-8")), json.loads(text)
+    changed = sorted(k for k in set(held) | set(now) if held.get(k) != now.get(k)
+                     and not (reading and k == "code_version"))
+    if changed:
         raise RunDirError(f"{dataset.path} holds the runs of another design or code ({', '.join(changed)} differ): "
                           f"nothing was run; give this design another hydra.sweep.dir")
 
 
 def sobol_problem(f: Factors) -> dict[str, Any]:
-    """SALib's problem over the unit cube, the factors grouped (:meth:`Factors.group`)."""
-    return {"num_vars": len(f.names), "names": f.names, "bounds": [[0.0, 1.0]] * len(f.names),
-            "groups": [f.group(n) for n in f.names]}
+    """SALib's problem over the unit cube, the factors grouped (:meth:`Factors.groups`)."""
+    return {"num_vars": len(f.names), "names": f.names, "bounds": [[0.0, 1.0]] * len(f.names), "groups": f.groups()}
 
 
 def designs(design: RobustDesign, f: Factors) -> dict[str, np.ndarray]:
@@ -196,15 +197,16 @@ def specs(design: RobustDesign, points: Mapping[str, np.ndarray]) -> list[Spec]:
 
 def summarise(year: pd.DataFrame, last_years: int) -> dict[str, float]:
     """A run's outcomes: the means of its last years (and the persons, for income in yuan)."""
-    final = year[year["year"] > year["year"].max() - last_years]
+    final = final_years(year, last_years)
     out = {o.name: float(final[o.name].mean()) for o in COMPARED}
     out["persons"] = float(final["persons"].mean())
     return out
 
 
-def point_config(spec: Spec, base: Mapping[str, Any], f: Factors, unit: np.ndarray) -> RunConfig:
-    """The validated config of one run of the design (:class:`ConfigError` naming the run if it is bad)."""
-    values, member = f.point(unit)
+def point_config(spec: Spec, base: Mapping[str, Any], f: Factors, values: Mapping[str, float | int], member: int,
+                 ) -> RunConfig:
+    """The validated config of one run of the design at a point (its ``values`` and parameter set ``member``,
+    :meth:`Factors.point`); :class:`ConfigError` naming the run if it is bad."""
     data = copy.deepcopy(dict(base))
     apply(data, values)  # a key the tier does not have (tier.platform.* in a 2.0 run) is left out
     if member >= 0:
@@ -216,9 +218,9 @@ def point_config(spec: Spec, base: Mapping[str, Any], f: Factors, unit: np.ndarr
         raise ConfigError(f"run {spec.key} of the design: {err}") from None
 
 
-def run_spec(spec: Spec, cfg: RunConfig, f: Factors, unit: np.ndarray, last_years: int) -> dict[str, pd.DataFrame]:
-    """One run of the design: its ``runs`` row (factors, outcomes, seconds simulated) and yearly table."""
-    values, member = f.point(unit)
+def run_spec(spec: Spec, cfg: RunConfig, values: Mapping[str, float | int], member: int, last_years: int,
+             ) -> dict[str, pd.DataFrame]:
+    """One run of the design at a point: its ``runs`` row (factors, outcomes, seconds simulated) and yearly table."""
     started = time.perf_counter()
     year = simulate(cfg)["region_year"]
     seconds = time.perf_counter() - started
@@ -229,14 +231,13 @@ def run_spec(spec: Spec, cfg: RunConfig, f: Factors, unit: np.ndarray, last_year
             "region_year": year.assign(**{KEY: spec.key, "design": spec.design, "tier": spec.tier, "seed": spec.seed})}
 
 
-def run_chunk(data: Mapping[str, Any], task: Sequence[str], sweep_dir: Path) -> dict[str, Any]:
-    """A job of the sweep: its share of the design's runs, streamed into ``sweep_dir/dataset`` (those already
-    there skipped). Returns what it did."""
-    design = parse_design(data["robust"])
+def run_chunk(block: Mapping[str, Any], task: Sequence[str], sweep_dir: Path) -> dict[str, Any]:
+    """A job of the sweep (``block``: its ``robust`` config): its share of the design's runs, streamed into
+    ``sweep_dir/dataset`` (those already there skipped). Returns what it did."""
+    design = parse_design(block)
     overrides = run_overrides(task)
     started = time.perf_counter()
-    bases = base_configs(overrides, sorted(set(design.tiers) | set(design.sobol_tiers) | {"v3"},
-                                           key=["none", "v1", "v2", "v3"].index))
+    bases = base_configs(overrides, [t for t in TIERS if t in {*design.tiers, *design.sobol_tiers, "v3"}])
     f = factors(bases["v3"], design.members, fixed_keys(overrides))
     points = designs(design, f)
     mine = specs(design, points)[design.chunk::design.chunks]
@@ -244,11 +245,12 @@ def run_chunk(data: Mapping[str, Any], task: Sequence[str], sweep_dir: Path) -> 
     claim(dataset, fingerprint(design, overrides, f))
     done = dataset.done()
     todo = [s for s in mine if s.key not in done]
-    configs = [point_config(s, bases[s.tier], f, points[s.design][s.point]) for s in todo]  # all checked first
+    at = [f.point(points[s.design][s.point]) for s in todo]
+    configs = [point_config(s, bases[s.tier], f, *p) for s, p in zip(todo, at, strict=True)]  # all checked first
     simulated = 0.0
     with dataset.writer(f"c{design.chunk:04d}", flush_every=32) as writer:
-        for spec, cfg in zip(todo, configs, strict=True):
-            tables = run_spec(spec, cfg, f, points[spec.design][spec.point], design.last_years)
+        for spec, cfg, p in zip(todo, configs, at, strict=True):
+            tables = run_spec(spec, cfg, *p, design.last_years)
             simulated += float(tables[RUNS]["sim_s"].iloc[0])
             writer.add(tables)
     return {"runs": len(mine), "computed": len(todo), "skipped": len(mine) - len(todo),
@@ -258,7 +260,7 @@ def run_chunk(data: Mapping[str, Any], task: Sequence[str], sweep_dir: Path) -> 
 # ---------------------------------------------------------------- the analysis
 
 def _better(o: Outcome, hi: pd.Series, lo: pd.Series) -> pd.Series:
-    return hi > lo if o.better == "higher" else hi < lo
+    return hi > lo if o.higher_is_better else hi < lo
 
 
 def paired(runs: pd.DataFrame, index: Sequence[str] = ("point", "seed")) -> pd.DataFrame:
@@ -325,11 +327,11 @@ def regret_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Each tier's regret on each outcome with a direction: how far it falls short of the best tier at the same
     point and seed (mean, 95th percentile, largest) and how often it is the best."""
     wide = paired(runs)
-    tiers = sorted(set(runs["tier"]), key=["none", "v1", "v2", "v3"].index)
+    tiers = [t for t in TIERS if t in set(runs["tier"])]
     rows = []
     for o in COMPARED:
         values = wide[o.name][tiers]
-        best = values.max(axis=1) if o.better == "higher" else values.min(axis=1)
+        best = values.max(axis=1) if o.higher_is_better else values.min(axis=1)
         for t in tiers:
             regret = (best - values[t]).abs()
             rows.append({"outcome": o.name, "unit": o.unit, "tier": t, "regret_mean": float(regret.mean()),
@@ -341,7 +343,7 @@ def regret_table(runs: pd.DataFrame) -> pd.DataFrame:
 def ranking_probability(runs: pd.DataFrame, outcome: str = INCOME) -> float:
     """The probability that income rises tier by tier (none < 1.0 < 2.0 < 3.0, as many as were run)."""
     wide = paired(runs)[outcome]
-    tiers = [t for t in ("none", "v1", "v2", "v3") if t in wide]
+    tiers = [t for t in TIERS if t in wide]
     ordered = np.ones(len(wide), dtype=bool)
     for lo, hi in zip(tiers, tiers[1:], strict=False):
         ordered &= (wide[hi] > wide[lo]).to_numpy()
@@ -350,23 +352,28 @@ def ranking_probability(runs: pd.DataFrame, outcome: str = INCOME) -> float:
 
 @dataclass(frozen=True)
 class Question:
-    """A yes/no question about a point, answered from its runs (averaged over seeds)."""
+    """A yes/no question about a point, answered from its runs (averaged over seeds): ``holds`` takes the
+    point-by-(outcome, tier) table (:func:`paired`, seeds averaged)."""
 
     name: str
     words: str
+    holds: Callable[[pd.DataFrame], pd.Series]
 
     def answer(self, runs: pd.DataFrame) -> pd.Series:
-        wide = paired(runs).groupby(level="point").mean()
-        if self.name == "v3_not_above_v2":
-            return wide[(INCOME, "v3")] <= wide[(INCOME, "v2")]
-        cost, gained = money(wide, "v2", "v3")
-        return gained < cost if self.name == "v3_transfer_better" else gained >= cost
+        return self.holds(paired(runs).groupby(level="point").mean())
 
 
-QUESTIONS = (Question("v3_not_above_v2", "3.0 fails to beat 2.0 on income per person"),
+def _transfer_better(wide: pd.DataFrame) -> pd.Series:
+    cost, gained = money(wide, "v2", "v3")
+    return gained < cost
+
+
+QUESTIONS = (Question("v3_not_above_v2", "3.0 fails to beat 2.0 on income per person",
+                      lambda wide: wide[(INCOME, "v3")] <= wide[(INCOME, "v2")]),
              Question("v3_transfer_better", "3.0 costs the state more per yuan of household income gained over 2.0 "
-                                            "than a direct transfer of the same money would"),
-             Question("v3_worth_its_cost", "3.0 gives households more income over 2.0 than its extra public money"))
+                                            "than a direct transfer of the same money would", _transfer_better),
+             Question("v3_worth_its_cost", "3.0 gives households more income over 2.0 than its extra public money",
+                      lambda wide: ~_transfer_better(wide)))
 #: PRIM's boxes restrict at most this many assumptions (a box a reader can hold in mind).
 MAX_DIMS = 4
 
@@ -489,7 +496,7 @@ def analyse(sweep_dir: Path, design: RobustDesign, task: Sequence[str]) -> Path:
     points = designs(design, f)
     expected = {s.key for s in specs(design, points)}
     dataset = RunDataset(sweep_dir / DATASET, PARTITION)
-    claim(dataset, fingerprint(design, overrides, f))
+    claim(dataset, fingerprint(design, overrides, f), reading=True)
     missing = expected - dataset.done()
     if missing:
         raise IncompleteSweep(f"{len(missing)} of {len(expected)} runs of the design are not in {dataset.path}: run "
@@ -584,7 +591,7 @@ def figure_gains(lhs: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     wide = paired(lhs)[INCOME]
-    tiers = [t for t in ("none", "v1", "v2", "v3") if t in wide]
+    tiers = [t for t in TIERS if t in wide]
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (lo, hi) in enumerate(zip(tiers, tiers[1:], strict=False)):
         ax.hist(wide[hi] - wide[lo], bins=30, alpha=0.5, color=f"C{i}", label=f"{hi} - {lo}")

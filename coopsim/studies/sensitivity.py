@@ -25,6 +25,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from coopsim.analysis.outcomes import SCREENED, names
+from coopsim.analysis.statistics import final_years
 from coopsim.config.parameters import ranges
 from coopsim.io.console import console_script
 
@@ -46,7 +47,7 @@ def evaluate(values: dict[str, float], overrides: Sequence[str], seed: int, last
     point = [f"{k}={v!r}" for k, v in values.items()]
     cfg = compose_config([*overrides, *point, f"seed={seed}", "household_table=false", "progress=never"])
     year = simulate(cfg)["region_year"]
-    final = year[year["year"] > year["year"].max() - last_years]
+    final = final_years(year, last_years)
     return {k: float(final[k].mean()) for k in OUTPUTS}
 
 
@@ -63,7 +64,7 @@ def morris_study(params: dict[str, tuple[float, float]], overrides: Sequence[str
     problem: dict[str, Any] = {"num_vars": len(params), "names": names, "bounds": [list(b) for b in params.values()]}
     x = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
     # the declared uncertainties among them that are whole numbers (weeks, years, yuan) take whole values
-    whole = {k for k, u in declared(compose_dict(list(overrides)), None).items() if k in params and u.integer}
+    whole = {k for k, u in declared(compose_dict(list(overrides))).items() if k in params and u.integer}
     x[:, [names.index(k) for k in whole]] = np.round(x[:, [names.index(k) for k in whole]])
     points = [{k: (int(v) if k in whole else float(v)) for k, v in zip(names, row, strict=True)} for row in x]
     results = Parallel(n_jobs=jobs)(delayed(evaluate)(p, overrides, seed, last_years) for p in points)
