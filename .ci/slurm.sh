@@ -76,16 +76,35 @@ fi
 sacctmgr -n list cluster format=cluster | grep -q coopsim-ci || sacctmgr -i add cluster coopsim-ci >/dev/null
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd
+up=""
 for _ in $(seq 60); do
     # slurmctld takes a moment to listen: until then sinfo fails, and we ask again
     if states="$(sinfo -h -n "${host}" -o %t 2>/dev/null)"; then
         case "${states%%$'\n'*}" in
-            idle*|mix*|alloc*) echo "slurm: node ${host} (${cpus} CPUs) up, accounting by slurmdbd"; exit 0 ;;
+            idle*|mix*|alloc*) up=1; break ;;
             down*|drain*) if ! scontrol update nodename="${host}" state=resume 2>/dev/null; then sleep 1; fi ;;
         esac
     fi
     sleep 1
 done
-echo "slurm: the node did not come up" >&2
-tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2
+if [ -z "${up}" ]; then
+    echo "slurm: the node did not come up" >&2
+    tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2
+    exit 1
+fi
+# the whole chain once, as the tests use it: a job runs on the node, and sacct (slurmdbd) reports it
+# finished; submitit learns that a cancelled job has ended only from sacct
+job="$(sbatch --parsable -J coopsim-ci-check -o /dev/null -e /dev/null --wrap true)"
+for _ in $(seq 90); do
+    if sacct -n -X -P -o State -j "${job}" 2>/dev/null | grep -q COMPLETED; then
+        echo "slurm: node ${host} (${cpus} CPUs) up, job ${job} ran and sacct reports it COMPLETED"
+        exit 0
+    fi
+    sleep 1
+done
+set +e  # what follows only reports, and the script fails
+echo "slurm: job ${job} did not run, or sacct does not report it:" >&2
+squeue -a >&2
+sacct -a -X -o JobID,JobName,State,Reason -j "${job}" >&2
+tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /var/log/slurm/slurmdbd.log >&2
 exit 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,22 +46,61 @@ DESIGN = ["+experiment=robust_tiers", "region=tiny", "years=5", "robust.samples=
 RUNS = 4 * 4
 
 
+def _sacct(arrays: set[str]) -> str:
+    return subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ",".join(sorted(arrays))],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _what_slurm_says(sweep: Path) -> str:
+    """For a failure message: the queue, this sweep's arrays in the accounting, the jobs' error logs."""
+    arrays = {p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit()} if (sweep / ".submitit").is_dir() else set()
+    parts = [subprocess.run(["squeue", "-a"], capture_output=True, text=True).stdout,
+             "sacct: " + (_sacct(arrays) if arrays else "(no array submitted)")]
+    parts += [f"{p}:\n{p.read_text()[-1500:]}" for p in sorted((sweep / ".submitit").rglob("*.err"))] if arrays else []
+    return "\n".join(parts)
+
+
 def test_robust_tiers_on_slurm_scancel_and_resume(tmp_path: Path) -> None:
     sweep = tmp_path / "slurm"
     command = [sys.executable, "-m", "coopsim.cli", *DESIGN, f"hydra.sweep.dir={sweep}"]
     data = RunDataset(sweep / "dataset", robust.PARTITION)
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 300
-    while time.time() < deadline and first.poll() is None and len(data.done()) < 4:
-        time.sleep(0.5)
-    assert first.poll() is None, "the sweep ended before it could be cancelled:\n" + first.communicate()[0][-3000:]
-    subprocess.run(["scancel", "--name", "coopsim"], check=True)  # the array job, mid-way
-    out_first = first.communicate(timeout=300)[0]
+    submitted = time.time()
+    # PYTHONFAULTHANDLER: should the launcher hang, SIGABRT makes it print where each of its threads waits
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+    try:
+        while time.time() < submitted + 300 and first.poll() is None and len(data.done()) < 4:
+            time.sleep(0.5)
+        assert first.poll() is None, "the sweep ended before it could be cancelled:\n" + first.communicate()[0][-3000:]
+        assert len(data.done()) >= 4, "job 0 did not finish its 4 runs in 300 s:\n" + _what_slurm_says(sweep)
+        subprocess.run(["scancel", "--name", "coopsim"], check=True)  # the array job, mid-way
+        arrays_first = {p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit()}  # one folder an array
+        # submitit learns that a cancelled task has ended only from sacct: the accounting must say so first
+        for _ in range(120):
+            if "CANCELLED" in _sacct(arrays_first):
+                break
+            time.sleep(0.5)
+        assert "CANCELLED" in _sacct(arrays_first), "sacct does not report the cancel:\n" + _what_slurm_says(sweep)
+        # submitit asks sacct at doubling intervals from the submission, so the launcher notices the
+        # cancel within about the time that had passed since, plus 15 s a task for a result file
+        patience = 2 * (time.time() - submitted) + 60
+        try:
+            out_first = first.communicate(timeout=patience)[0]
+        except subprocess.TimeoutExpired:
+            first.send_signal(signal.SIGABRT)
+            where = first.communicate(timeout=60)[0]
+            raise AssertionError(f"the launcher still waits {patience:.0f} s after the cancel:\n"
+                                 + _what_slurm_says(sweep) + "\nits output, and where its threads wait:\n"
+                                 + where[-8000:]) from None
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+            subprocess.run(["scancel", "--name", "coopsim"], check=False)
     assert first.returncode != 0
     assert 4 <= len(data.done()) < RUNS, "cancelled mid-way"
     assert not (sweep / "report.html").exists() and not (sweep / "analysis").exists()
 
-    arrays_first = {p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit()}  # one folder a job array
     second = subprocess.run(command, capture_output=True, text=True, timeout=600)
     out = second.stdout + second.stderr
     assert second.returncode == 0, out[-3000:]
@@ -77,6 +117,5 @@ def test_robust_tiers_on_slurm_scancel_and_resume(tmp_path: Path) -> None:
     # the jobs ran as job arrays, and SLURM's accounting saw this sweep's cancelled and completed ones
     arrays = {p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit()}
     assert len(arrays_first) == 1 and len(arrays - arrays_first) == 1  # one array each time
-    states = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ",".join(sorted(arrays))],
-                            capture_output=True, text=True, check=True).stdout
+    states = _sacct(arrays)
     assert "CANCELLED" in states and "COMPLETED" in states
