@@ -69,10 +69,14 @@ def test_robust_tiers_on_slurm_scancel_and_resume(tmp_path: Path) -> None:
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
-        while time.time() < submitted + 300 and first.poll() is None and len(data.done()) < 4:
+        # cancel once job 0 has finished (its runs written, its result handed back), not in the middle of its end
+        def job0_done() -> bool:
+            return len(data.done()) >= 4 and any(sweep.glob(".submitit/*_0/*_0_0_result.pkl"))
+
+        while time.time() < submitted + 300 and first.poll() is None and not job0_done():
             time.sleep(0.5)
         assert first.poll() is None, "the sweep ended before it could be cancelled:\n" + first.communicate()[0][-3000:]
-        assert len(data.done()) >= 4, "job 0 did not finish its 4 runs in 300 s:\n" + _what_slurm_says(sweep)
+        assert job0_done(), "job 0 did not finish its 4 runs in 300 s:\n" + _what_slurm_says(sweep)
         subprocess.run(["scancel", "--name", "coopsim"], check=True)  # the array job, mid-way
         arrays_first = {p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit()}  # one folder an array
         # submitit learns that a cancelled task has ended only from sacct: the accounting must say so first
