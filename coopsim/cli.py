@@ -6,14 +6,17 @@ Examples
 ``coopsim tier=none region=tiny years=2``
 ``coopsim -m tier=none,v1``              a sweep (basic launcher)
 ``coopsim -m tier=none,v1 seed=1,2,3 hydra/launcher=joblib``
+``coopsim --help``                       what coopsim does, the experiments, the other commands, the groups
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,52 @@ from coopsim.io.sweeps import FAILED_CALLBACKS, FAILED_RUNS
 from coopsim.run import run_to_directory
 
 log = logging.getLogger("coopsim")
+
+ABOUT = """\
+coopsim: a discrete-event simulation of tiered cooperative economies, modelled on Bijie
+prefecture, Guizhou. Households, village cooperatives (1.0), township federations (2.0) and
+county platforms (3.0), or no cooperatives at all, under commodity price shocks and labour
+migration; every run's money is counted in fen and balanced.
+
+  coopsim [key=value ...]                 one run (default: region=county, tier=v1, 10 years);
+                                          tables under outputs/, a summary at the end
+  coopsim region=small tier=v3 scenario=price_collapse
+  coopsim -m tier=none,v1,v2,v3 seed=1,2  a sweep: every combination, in parallel
+  coopsim +experiment=NAME                a canned experiment, with its report
+  coopsim --cfg job [key=value ...]       the composed config, checked
+"""
+
+#: The package's other commands, one line each (``coopsim --help``; a test holds it to the console scripts).
+COMMANDS = {
+    "coopsim-report": "the comparison report of a sweep (tables, figures, HTML): coopsim-report <sweep dir>",
+    "coopsim-study": "studies over many runs, paired on seeds: tiers, ablation, decompose, shocks, ensemble, robust",
+    "coopsim-collect": "one tidy table of a sweep's complete runs, or its runs into one Parquet dataset",
+    "coopsim-sensitivity": "Morris screening of the outcomes over chosen config keys (SALib)",
+    "coopsim-calibrate": "fit the behavioural parameters to Bijie's facts of 2017-2020 (Optuna)",
+}
+
+
+def experiments() -> dict[str, str]:
+    """Each canned experiment (``configs/experiment/``) and the first sentence of its description."""
+    out = {}
+    for path in sorted((CONFIG_DIR / "experiment").glob("*.yaml")):
+        words = " ".join(line.lstrip("#").strip() for line in path.read_text().splitlines()
+                         if line.startswith("#") and "@package" not in line)
+        first = re.split(r"(?<=[a-z0-9)])\.\s|\s(?:See|Run:)\s", words + " ", maxsplit=1)[0].strip().rstrip(".")
+        if len(first) > 150:  # a long one: without its asides, to its first dash
+            first = re.sub(r"\s*\([^()]*\)", "", first).split(" - ")[0].split("; ")[0]
+        out[path.stem] = first
+    return out
+
+
+def about() -> str:
+    """What ``coopsim --help`` says before Hydra's part: what coopsim does, the experiments, the other commands."""
+    lines = [ABOUT, "Experiments (coopsim +experiment=NAME; each has its page in experiments/NAME.md):"]
+    for name, text in experiments().items():
+        lines += textwrap.wrap(text, 100, initial_indent=f"  {name:<22}", subsequent_indent=" " * 24)
+    lines += ["", "Other commands (each with --help):"]
+    lines += [f"  {name:<22}{text}" for name, text in COMMANDS.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _name_scenario(data: object) -> None:
@@ -58,6 +107,8 @@ def main(cfg: DictConfig) -> dict[str, str]:
         _name_scenario(data)
         if data.get("threads") == 0 and sweep:
             data["threads"] = 1  # a sweep's jobs already share the cores
+        if sweep:
+            data["progress"] = "never"  # the sweep draws one bar over its runs (coopsim.io.launch.SweepProgress)
         if "robust" in data:  # a job of a study's design: its share of the runs, into the sweep's dataset
             from coopsim.studies.robust import run_chunk
 
@@ -78,8 +129,15 @@ def main(cfg: DictConfig) -> dict[str, str]:
     if meta.get("skipped"):
         log.info("run %s is already complete in %s: skipped", meta["run_id"], out_dir)
         return {"status": "skipped", "dir": str(out_dir)}
-    log.info("tier=%s scenario=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
-             meta["tier"], meta["scenario"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
+    if sweep:
+        log.info("tier=%s scenario=%s region=%s seed=%s: %.1f s, ledger balanced; results in %s",
+                 meta["tier"], meta["scenario"], meta["region"], meta["seed"], meta["wall_time_s"], out_dir)
+    else:  # a single run ends with what it found and where its tables are
+        import pandas as pd
+
+        from coopsim.analysis.summary import run_summary
+
+        print("\n".join(run_summary(pd.read_parquet(out_dir / "region_year.parquet"), meta, out_dir)), flush=True)
     return {"status": "complete", "dir": str(out_dir)}
 
 
@@ -140,6 +198,34 @@ def lever_errors(args: list[str], default_tier: str = "v1") -> list[str]:
     return errors
 
 
+#: Hydra's options that take a value (the word after them is not an override).
+_VALUED = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+           "--experimental-rerun"}
+def _overrides(argv: list[str]) -> list[str]:
+    """The overrides among the command's words (not Hydra's options, nor their values)."""
+    out, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUED:
+            skip = True
+        elif not word.startswith("-"):
+            out.append(word)
+    return out
+
+
+def check_shown_config(argv: list[str]) -> list[str]:
+    """For ``coopsim --cfg job ...``: what is wrong with the config shown, as the run would say it; ``[]``
+    when it would run."""
+    from coopsim.config import compose_config
+
+    try:
+        compose_config(_overrides(argv))
+    except ConfigError as err:
+        return [str(err)]
+    return []
+
+
 def entry() -> None:
     """Console entry point: check lever overrides against the tiers, then run Hydra.
 
@@ -148,6 +234,8 @@ def entry() -> None:
     a run that cannot write its directory with one message (exit 1).
     ``HYDRA_FULL_ERROR=1`` shows Hydra's own report instead.
     """
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        print(about())  # then Hydra's part: the config groups (configs/hydra/help/coopsim.yaml)
     errors = lever_errors(sys.argv[1:])
     if errors:
         for e in errors:
@@ -169,12 +257,30 @@ def entry() -> None:
         if isinstance(err, HydraException | OmegaConfBaseException | YAMLError | ConfigError):  # before OSError:
             print(f"coopsim: bad config: {config_error(err)}", file=sys.stderr)  # a missing config is one too
             sys.exit(2)
+        if isinstance(err, ValueError) and str(err).startswith("Only one of --run"):  # Hydra's options clash
+            print(f"coopsim: {err} (a sweep's points are checked when it starts)", file=sys.stderr)
+            sys.exit(2)
+        if isinstance(err, BrokenPipeError):  # coopsim --help | head: the reader has read enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         if isinstance(err, OSError):
             print(f"coopsim: cannot write: {err}", file=sys.stderr)
             sys.exit(1)
         raise
     if FAILED_CALLBACKS or FAILED_RUNS:
         sys.exit(1)
+    if _shows_job_config(sys.argv[1:]):  # Hydra printed it; say whether it would run
+        problems = check_shown_config(sys.argv[1:])
+        for problem in problems:
+            print(f"coopsim: bad config: {problem}", file=sys.stderr)
+        if problems:
+            sys.exit(2)
+
+
+def _shows_job_config(argv: list[str]) -> bool:
+    """``--cfg job`` or ``--cfg all`` (or ``-c``) among the words."""
+    return any(a in ("--cfg", "-c") and b in ("job", "all") for a, b in zip(argv, argv[1:], strict=False)) \
+        or any(a in ("--cfg=job", "--cfg=all") for a in argv)
 
 
 if __name__ == "__main__":

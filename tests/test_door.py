@@ -237,7 +237,7 @@ SCRIPTS = [
     ("coopsim.studies.study", ["tiers", "region=mars", "--seeds", "1"],
      "coopsim-study: error: In 'config': Could not find 'region/mars'"),
     ("coopsim.studies.sensitivity", ["--param", "labour.nothing", "0", "1", "region=tiny"],
-     "coopsim-sensitivity: error: config key 'labour.nothing': Key 'nothing' is not in struct"),
+     "coopsim-sensitivity: error: config key 'labour.nothing': no such key"),
     ("coopsim.studies.calibration", ["--trials", "1", "region=tiny", "years=nine"],
      "coopsim-calibrate: error: config key 'years' = 'nine': must be an integer"),
 ]

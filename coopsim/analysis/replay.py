@@ -29,6 +29,7 @@ from hydra.experimental.callback import Callback
 from coopsim.analysis.markdown import markdown_table
 from coopsim.analysis.validation import facts_table, load_run
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
 
 #: (column of region_year, label in the table, divisor for the unit shown)
@@ -127,7 +128,7 @@ class ReplayCallback(Callback):  # type: ignore[misc,valid-type]
 @console_script("python -m coopsim.analysis.replay")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m coopsim.analysis.replay", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("sweep_dir", type=Path)
     p.add_argument("--tier", default="v3")
     args = p.parse_args(argv)

@@ -25,6 +25,7 @@ from coopsim.analysis.html import write_html
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.io.sweeps import FAILED_CALLBACKS
 
 
@@ -84,7 +85,8 @@ class ReportCallback(Callback):  # type: ignore[misc,valid-type]
 
 @console_script("coopsim-report")
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="coopsim-report", description="Build the comparison report of a sweep.")
+    p = argparse.ArgumentParser(prog="coopsim-report", description="Build the comparison report of a sweep.",
+                                formatter_class=PlainHelp)
     p.add_argument("sweep_dir", type=Path)
     p.add_argument("--compare-by", default="tier", help="config key whose values are compared (default: tier)")
     p.add_argument("--reference", default="none", help="the value compared against (default: none)")

@@ -23,6 +23,7 @@ from coopsim.config.schema import ConfigError
 from coopsim.config.tiers import (
     BLOCKS,
     TIER_BLOCKS,
+    TIER_TITLES,
     CadrePayConfig,
     CooperativeConfig,
     FederationConfig,
@@ -34,7 +35,7 @@ from coopsim.config.tiers import (
 )
 
 __all__ = [
-    "BLOCKS", "CONFIG_DIR", "SECTORS", "TIER_BLOCKS", "CadrePayConfig", "CityShock", "CommodityConfig", "ConfigError",
+    "BLOCKS", "CONFIG_DIR", "SECTORS", "TIER_BLOCKS", "TIER_TITLES", "CadrePayConfig", "CityShock", "CommodityConfig", "ConfigError",
     "CooperativeConfig", "DestinationConfig", "FederationConfig", "GovernmentConfig", "HouseholdsConfig", "LabourConfig", "MarketConfig",
     "PlatformConfig", "RegionConfig", "RunConfig", "Shock", "StateConfig", "TierConfig", "compose_config",
     "compose_dict", "not_in_tier", "onset_month", "parse_config", "tier_levers",

@@ -83,9 +83,42 @@ def config_error(err: BaseException) -> ConfigError:
         if isinstance(cause, yaml.YAMLError):
             return ConfigError(f"a config file is not valid YAML: {' '.join(str(cause).split())}")
         if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-            return ConfigError(f"config key '{cause.full_key}': {str(cause).splitlines()[0]}")
+            problem = str(cause).splitlines()[0]
+            problem = "no such key" if problem.endswith("is not in struct") else problem  # OmegaConf's words
+            return ConfigError(f"config key '{cause.full_key}': {problem}{_nearest(cause)}")
         cause = cause.__cause__ or cause.__context__
     return ConfigError(str(err).strip() or type(err).__name__)
+
+
+def _nearest(err: Any) -> str:
+    """For a key the config does not have, ``; did you mean ...?`` with the nearest real keys: the same name
+    in another block (``leave_probability`` -> ``labour.leave_probability``), else the closest spellings
+    beside it or anywhere (the closest); ``""`` when nothing is close (or the error is about something else)."""
+    import difflib
+
+    from omegaconf import DictConfig
+
+    parent, key, full = getattr(err, "parent_node", None), str(getattr(err, "key", "") or ""), str(err.full_key)
+    if not isinstance(parent, DictConfig) or not key or not full.endswith(key) or key in parent:
+        return ""
+
+    def dotted(node: DictConfig, prefix: str = "") -> list[str]:
+        out = []
+        for k in node.keys():
+            if prefix == "" and str(k) == "hydra":
+                continue
+            out.append(f"{prefix}{k}")
+            child = node._get_node(k)
+            if isinstance(child, DictConfig):
+                out += dotted(child, f"{prefix}{k}.")
+        return out
+
+    everywhere = dotted(parent._get_root())
+    prefix = full[: -len(key)]
+    found = [k for k in everywhere if k.rsplit(".", 1)[-1] == key]
+    found = found or [prefix + k for k in difflib.get_close_matches(key, [str(k) for k in parent.keys()], n=1)]
+    found = found or difflib.get_close_matches(full, everywhere, n=1)
+    return f"; did you mean {' or '.join(found[:3])}?" if found else ""
 
 
 def compose_config(overrides: Sequence[str]) -> RunConfig:

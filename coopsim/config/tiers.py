@@ -296,6 +296,14 @@ TIER_BLOCKS = {
     "v3": ("cooperative", "government", "federation", "platform"),
 }
 
+#: Each tier by name, as a reader meets it (reports, summaries, the command line).
+TIER_TITLES = {
+    "none": "no cooperatives",
+    "v1": "1.0 village cooperatives",
+    "v2": "2.0 township federations",
+    "v3": "3.0 county platform",
+}
+
 
 @dataclass(frozen=True)
 class TierConfig:

@@ -1,9 +1,11 @@
 """The console scripts' one way of saying no: a bad argument or config ends with
-one line naming it (exit 2), never a traceback."""
+one line naming it (exit 2), never a traceback; and the log's lines on a terminal
+that a sweep's progress bar shares."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -27,3 +29,13 @@ def console_script(prog: str) -> Callable[[F], F]:
                 sys.exit(2)
         return run  # type: ignore[return-value]
     return wrap
+
+
+class TerminalLines(logging.StreamHandler):  # type: ignore[type-arg]
+    """The log to a stream; on a terminal each line first clears the line it starts on, where a sweep's
+    progress bar may stand (``coopsim.io.launch.SweepProgress`` draws it again below)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        isatty = getattr(self.stream, "isatty", None)
+        return "\r\x1b[K" + text if isatty is not None and isatty() else text

@@ -34,6 +34,7 @@ from coopsim.config.compose import config_error, resolved
 from coopsim.config.declarations import outside_range
 from coopsim.config.designs import check_sweep, check_tiers, parse_design, run_overrides
 from coopsim.config.resources import check_memory
+from coopsim.io.run_dir import FAILURE
 from coopsim.io.sweeps import SWEEP_FAILURES, report_failures
 
 log = logging.getLogger("coopsim")
@@ -96,18 +97,59 @@ def checked_sweep(sweeper: Any, arguments: list[str]) -> Any:
         sys.exit(1)
     failed: list[tuple[Path | str, str]] = []
     returns, job_idx = [], 0
-    while not sweeper.is_done():
-        batch = list(sweeper.get_job_batch())
-        ready = [p for i, p in enumerate(batch) if _make_dir(dirs[job_idx + i], sweep_dir, failed)]
-        results = sweeper.launcher.launch(ready, initial_job_idx=job_idx) if ready else []
-        for r in results:
-            outcome = r.return_value
-            if isinstance(outcome, dict) and outcome.get("status") == "failed":
-                failed.append((outcome["dir"], outcome["error"]))
-        job_idx += len(batch)
-        returns.append(results)
+    bar = None if "robust" in sweeper.config else SweepProgress([d for d in dirs if d is not None],
+                                                                 str(sweeper.config.get("progress", "auto")))
+    try:
+        while not sweeper.is_done():
+            batch = list(sweeper.get_job_batch())
+            ready = [p for i, p in enumerate(batch) if _make_dir(dirs[job_idx + i], sweep_dir, failed)]
+            results = sweeper.launcher.launch(ready, initial_job_idx=job_idx) if ready else []
+            for r in results:
+                outcome = r.return_value
+                if isinstance(outcome, dict) and outcome.get("status") == "failed":
+                    failed.append((outcome["dir"], outcome["error"]))
+            job_idx += len(batch)
+            returns.append(results)
+    finally:
+        if bar is not None:
+            bar.close()
     report_failures(failed, sweep_dir)
     return returns
+
+
+class SweepProgress:
+    """One progress bar over a sweep's runs, with the time left: a run counts when its directory holds its
+    ``metadata.json`` (complete, or already complete before) or its ``failure.json``. Watched from the main
+    process (every launcher's runs write to the shared sweep directory); drawn on a terminal under
+    ``progress: auto``, always under ``always``, never under ``never``."""
+
+    def __init__(self, run_dirs: list[Path], progress: str = "auto", poll_s: float = 1.0) -> None:
+        from tqdm import tqdm
+
+        self.run_dirs, self.poll_s = run_dirs, poll_s
+        self._stop = threading.Event()
+        disable = {"never": True, "always": False}.get(progress, None)  # auto: tqdm's own test for a terminal
+        self.bar = tqdm(total=len(run_dirs), initial=self.count(), unit="run", desc="sweep", disable=disable,
+                        dynamic_ncols=True, smoothing=0.1)
+        self._thread = threading.Thread(target=self._watch, name="coopsim-sweep-progress", daemon=True)
+        if not self.bar.disable:
+            self._thread.start()
+
+    def count(self) -> int:
+        """The runs done (complete or failed)."""
+        return sum((d / "metadata.json").exists() or (d / FAILURE).exists() for d in self.run_dirs)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            self.bar.update(self.count() - self.bar.n)
+
+    def close(self) -> None:
+        """Stop watching; the bar ends at the runs done."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.bar.update(self.count() - self.bar.n)
+        self.bar.close()
 
 
 def _check_points(config: DictConfig, loader: Any, points: list[list[str]]) -> list[Path | None]:

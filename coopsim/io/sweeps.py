@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.io.run_dir import FAILURE, METADATA, RunState, inspect
 
 #: Failures seen by this process's sweeps (the entry point exits 1 if any): runs that failed,
@@ -159,7 +160,7 @@ def _overrides(meta: dict[str, Any]) -> dict[str, str]:
 
 @console_script("coopsim-collect")
 def collect_main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="coopsim-collect", description=collect.__doc__)
+    p = argparse.ArgumentParser(prog="coopsim-collect", description=collect.__doc__, formatter_class=PlainHelp)
     p.add_argument("sweep_dir", type=Path)
     p.add_argument("--table", default="region_year", help="which table to stack (default: region_year)")
     p.add_argument("--out", type=Path, default=None, help="output file (default: <sweep_dir>/collected_<table>.parquet)")

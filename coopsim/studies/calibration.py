@@ -37,6 +37,7 @@ from coopsim.analysis.outcomes import OUTCOMES
 from coopsim.config import RunConfig
 from coopsim.config.parameters import ranges
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.rules.livelihood import wage_in_month
 
 #: What is searched: each an estimate [E] in the config groups, searched over
@@ -211,7 +212,7 @@ def calibration_yaml(best: Mapping[str, float], header: Sequence[str]) -> str:
 @console_script("coopsim-calibrate")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-calibrate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("--trials", type=int, default=150)
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="model seeds each trial is averaged over")
     p.add_argument("--sampler-seed", type=int, default=2017)

@@ -34,6 +34,7 @@ from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci, final_year
 from coopsim.config import compose_config
 from coopsim.config.designs import ENSEMBLE  # the shipped ensemble, written by coopsim-calibrate --save
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.studies.variants import run_variant
 
 #: How the history replay runs: the tiers' dates from 2017, the prices and the travel stop as they happened.
@@ -109,7 +110,7 @@ def ensemble_study(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="coopsim-study ensemble", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("--ensemble", type=Path, default=ENSEMBLE, help="the calibration's ensemble (CSV)")
     p.add_argument("--members", type=int, default=8, help="how many parameter sets (the best first)")
     p.add_argument("--tier", default="v3", choices=("v1", "v2", "v3"))

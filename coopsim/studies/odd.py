@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from coopsim.config import CONFIG_DIR
 from coopsim.engine.calendar import markdown_table as calendar_table
+from coopsim.io.helptext import PlainHelp
 from coopsim.studies import mechanism_table, parameter_table
 
 ODD = CONFIG_DIR.parent / "docs" / "ODD.md"
@@ -55,7 +56,7 @@ def regenerate(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m coopsim.studies.odd", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("--check", action="store_true", help="exit 1 if docs/ODD.md is out of date")
     args = p.parse_args(argv)
     text = ODD.read_text(encoding="utf-8")

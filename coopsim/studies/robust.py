@@ -60,6 +60,7 @@ from coopsim.config.declarations import Uncertainty, apply, declared, latin_hype
 from coopsim.config.designs import ENSEMBLE, RobustDesign, base_configs, fixed_keys, parse_design, run_overrides
 from coopsim.config.tiers import TIER_BLOCKS
 from coopsim.io.dataset import KEY, RUNS, RunDataset
+from coopsim.io.helptext import PlainHelp
 from coopsim.io.run_dir import RunDirError
 from coopsim.io.sweeps import FAILED_CALLBACKS
 from coopsim.run import simulate
@@ -654,7 +655,7 @@ class RobustAnalysis(Callback):  # type: ignore[misc,valid-type]
 def main(argv: Sequence[str] | None = None) -> None:
     """``coopsim-study robust <sweep dir>``: analyse a robust_tiers sweep again (from its ``multirun.yaml``)."""
     p = argparse.ArgumentParser(prog="coopsim-study robust", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("sweep_dir", type=Path)
     args = p.parse_args(argv)
     from omegaconf import OmegaConf

@@ -28,6 +28,7 @@ from coopsim.analysis.outcomes import SCREENED, names
 from coopsim.analysis.statistics import final_years
 from coopsim.config.parameters import ranges
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 
 #: Parameters analysed by default (tier 1.0), each a declared uncertainty
 #: (:class:`~coopsim.config.declarations.Uncertainty`) over its range in the parameter vocabulary.
@@ -106,7 +107,7 @@ def plot_indices(indices: pd.DataFrame, path: Path) -> Path:
 @console_script("coopsim-sensitivity")
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="coopsim-sensitivity", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("--param", nargs=3, action="append", metavar=("KEY", "LOW", "HIGH"),
                    help="a config key and its range (repeat); default: a set of tier-1.0 parameters over their ranges "
                         "in the parameter vocabulary (coopsim/config/parameters.csv)")

@@ -37,6 +37,7 @@ from coopsim.analysis.statistics import paired_differences, per_run_outcomes
 from coopsim.config import TIER_BLOCKS, compose_config
 from coopsim.config.mechanisms import own_mechanisms
 from coopsim.io.console import console_script
+from coopsim.io.helptext import PlainHelp
 from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
 from coopsim.run import simulate_scenario
 from coopsim.studies.variants import run_variant
@@ -106,7 +107,7 @@ def run_study(variants: dict[str, list[str]], seeds: Sequence[int], jobs: int) -
 def parser() -> argparse.ArgumentParser:
     """The command line of ``coopsim-study``."""
     p = argparse.ArgumentParser(prog="coopsim-study", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=PlainHelp)
     p.add_argument("kind", choices=("tiers", "ablation", "decompose", "shocks", "ensemble"),
                    help="ensemble: over the calibration's parameter sets (coopsim-study ensemble --help)")
     p.add_argument("--scenarios", nargs="+", default=["price_collapse", "city_crisis"],
