@@ -9,6 +9,7 @@ commit them with the change (the experiment pages say what moved).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -84,7 +85,8 @@ def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path, request: pytest
         assert res.returncode == 0, res.stderr[-3000:]
         out = tmp_path / name
     html = (out / "report.html").read_text()
-    assert "<h2>Headline" in html and "data:image/png;base64," in html
+    assert "<h2>The answer</h2>" in html and "<h2>Paired differences from" in html
+    assert "data:image/png;base64," in html
     assert "src=\"http" not in html and "href=\"http" not in html  # self-contained
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["seeds"]) == {2} and summary["difference"].notna().all()
@@ -98,6 +100,46 @@ def test_experiment_runs_in_fast_mode(name: str, tmp_path: Path, request: pytest
 
 def test_every_golden_summary_belongs_to_an_experiment() -> None:
     assert sorted(p.stem for p in GOLDEN.glob("*.csv")) == EXPERIMENTS
+
+
+@pytest.mark.xdist_group("compare_tiers")
+def test_the_report_answers_in_words_with_names_units_and_public_money(compare_tiers_out: Path) -> None:
+    import html
+    import re
+
+    from coopsim.analysis.reading import calibration_of
+
+    out = compare_tiers_out
+    page = (out / "report.html").read_text()
+    summary = pd.read_csv(out / "summary.csv")
+    answer = page.split("<h2>The answer</h2>")[1].split("<h2>")[0]
+    v3 = summary[(summary["scenario"] == "baseline") & (summary["group"] == "v3")].set_index("outcome")
+    income = v3.loc["income_per_capita_mean_yuan"]
+    # the answer: names, the number and its interval, from the summary table
+    assert "against no cooperatives: " in answer and "3.0 county platform raised income per person by " \
+        f"{income['difference']:,.0f} yuan a year (95 % interval {income['ci_low']:,.0f} to " \
+        f"{income['ci_high']:,.0f}" in answer
+    assert "Intervals over 2 paired seeds." in answer and "the intervals are rough" in answer
+    assert "million yuan a year more" in answer and "yuan of household income per yuan of public money" in answer
+    assert "under the city crisis, " in answer and "under the price collapse, " in answer
+    # tiers and scenarios by name, a unit in every header of the paired differences
+    table = page.split("<h2>Paired differences from")[1].split("<h2>")[0]
+    assert ">v1<" not in table and ">3.0 county platform<" in table and "City crisis" in table
+    heads = re.findall(r"<th>([^<]+)</th>", table)
+    assert heads and all("(" in h and h.endswith(")") for h in heads), heads
+    assert "<th>fiscal cost (million yuan a year)</th>" in table and "(percentage points)" in table
+    read = re.sub(r'src="data:image/png;base64,[^"]*"', "", page.split("<h2>Config and seeds</h2>")[0])
+    assert not re.search(r"\de[+-]\d", read)  # no scientific notation in what a reader reads
+    # public money: by kind, and income per yuan of it
+    kinds = pd.read_csv(out / "fiscal_by_kind.csv")
+    assert {"pension", "dibao"} <= set(kinds["kind"]) and "<h3>Public money by kind" in page
+    assert "income gained per yuan of public money (yuan)" in page
+    # caveats from the runs: the calibration used and what it was fitted on
+    name, fitted = calibration_of(json.loads(next(out.rglob("metadata.json")).read_text()))
+    assert html.escape(f"the calibration '{name}'") in page and (fitted is None or fitted in page)
+    assert "not yet calibrated" not in page
+    # resilience with intervals
+    assert "<h2>Resilience to each shock</h2>" in page and "95 % t-interval (n = 2 seeds)" in page
 
 
 def test_report_fails_loudly_for_a_missing_reference(tmp_path: Path) -> None:

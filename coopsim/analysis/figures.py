@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from coopsim.analysis.reading import group_title, scenario_title  # noqa: E402
 from coopsim.analysis.resilience import smoothed  # noqa: E402
 from coopsim.analysis.runs import onsets_from_runs  # noqa: E402
 from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci  # noqa: E402
@@ -47,13 +48,44 @@ def income_paths(region_year: pd.DataFrame, path: Path, column: str, ylabel: str
         sc = region_year[region_year["scenario"] == scenario]
         for i, (group, g) in enumerate(sc.groupby("group", sort=False)):
             band = _band(g.assign(x=g["year"]), column, rng)
-            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group)
+            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group_title(group, "tier"))
             ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
-        ax.set_title(scenario)
+        ax.set_title(scenario_title(scenario))
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years, not 2017.5
         ax.set_ylabel(ylabel)
         ax.legend()
+    return _save(fig, path)
+
+
+def paired_paths(region_year: pd.DataFrame, reference: str, path: Path, column: str, ylabel: str,
+                 scale: float = 1.0) -> Path | None:
+    """Each group's paired difference from ``reference`` by year, per scenario: the mean over seeds and its 95 %
+    t-interval (the difference the report's tables give, year by year); ``scale`` multiplies the values."""
+    from coopsim.analysis.statistics import mean_interval
+
+    scenarios = list(dict.fromkeys(region_year["scenario"]))
+    groups = [g for g in dict.fromkeys(region_year["group"]) if g != reference]
+    if not groups or reference not in set(region_year["group"]):
+        return None
+    fig, axes = _grid(len(scenarios))
+    for ax, scenario in zip(axes, scenarios, strict=True):
+        wide = region_year[region_year["scenario"] == scenario].pivot_table(
+            index=["year", "seed"], columns="group", values=column)
+        for i, group in enumerate(groups, start=1):
+            if group not in wide:
+                continue
+            d = (wide[group] - wide[reference]).dropna() * scale
+            band = pd.DataFrame([(year, *mean_interval(v.to_numpy())) for year, v in d.groupby(level="year")],
+                                columns=["year", "mean", "lo", "hi"])
+            ax.plot(band["year"], band["mean"], color=f"C{i}", marker="o", label=group_title(group, "tier"))
+            ax.fill_between(band["year"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set_title(scenario_title(scenario))
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
     return _save(fig, path)
 
 
@@ -83,7 +115,7 @@ def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Pa
         data = data[(data["x"] >= -12) & (data["x"] <= 48)]
         for i, (group, g) in enumerate(data.groupby("group", sort=False)):
             band = _band(g, "ratio", rng)
-            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group)
+            ax.plot(band["x"], band["mean"], color=f"C{i}", label=group_title(group, "tier"))
             ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
         ax.axhline(100, color="grey", linewidth=0.8)
         ax.axhline(95, color="grey", linewidth=0.8, linestyle="--")
@@ -176,6 +208,13 @@ def draw_all(tables: dict[str, pd.DataFrame], per_run: pd.DataFrame, diffs: pd.D
     out.mkdir(parents=True, exist_ok=True)
     ry = tables["region_year"]
     figures: dict[str, Path | None] = {
+        f"Income per person against {group_title(reference, 'tier')}, by year (paired on seeds; mean and 95 % "
+        "t-interval)":
+            paired_paths(ry, reference, out / "income_gain_paths.png", "income_per_capita_mean_yuan",
+                         "difference, yuan a person a year"),
+        f"Poverty rate against {group_title(reference, 'tier')}, by year (paired; percentage points)":
+            paired_paths(ry, reference, out / "poverty_change_paths.png", "poverty_rate",
+                         "difference, percentage points", scale=100.0),
         "Income per person by year (mean over seeds, 95 % band)":
             income_paths(ry, out / "income_paths.png", "income_per_capita_mean_yuan", "yuan per person and year"),
         "Response to each shock": shock_responses(tables["region_month"], onsets_from_runs(tables["runs"]),

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pandas as pd
 
-CAVEATS = [
-    "Most parameters are estimates, not yet calibrated to Bijie (each config value says whether it is "
-    "sourced [S] or estimated [E]; see docs/ODD.md). Read differences between tiers, not levels.",
-    "Differences are paired on seeds: each group's run and the reference run share households, prices and "
-    "shocks (common random numbers). The 95 % intervals are percentile bootstraps over seeds; with few seeds "
-    "they are rough.",
-    "Outcomes are averaged over the final years shown; tiers 2.0 and 3.0 start in 2020 and 2021, so "
-    "earlier years show 1.0 only.",
-    "Fiscal cost counts every yuan paid by the state in the model: allowances, transfers, secretary pay, "
-    "grants, floor-price payouts, projects, interest subsidies, the public part of labour export teams' "
-    "contracts, rewards and platform losses.",
-    "Migrants' own spending in the cities is not modelled; household income counts what they send home.",
-]
+from coopsim.analysis.reading import (
+    FEW_SEEDS,
+    answer,
+    caveats,
+    first_meta,
+    group_title,
+    header,
+    income_per_public_yuan,
+    interval,
+    scenario_title,
+    show,
+)
+from coopsim.analysis.statistics import mean_interval
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
@@ -30,7 +30,7 @@ h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f3f3f3}
 td.l,th.l{text-align:left}.good{background:#e6f4e6}.bad{background:#f9e3e3}
-img{max-width:100%;border:1px solid #eee;margin:.4em 0}pre{background:#f7f7f7;padding:.8em;overflow:auto;
+p.warn{background:#fff4d6;padding:.4em .6em}img{max-width:100%;border:1px solid #eee;margin:.4em 0}pre{background:#f7f7f7;padding:.8em;overflow:auto;
 font-size:.8em}.muted{color:#666}
 """
 
@@ -40,23 +40,13 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def _fmt(x: float, outcome: str) -> str:
-    if pd.isna(x):
-        return "–"
-    if outcome in ("poverty_rate", "thin_village_share", "away_share_mean"):
-        return f"{100 * x:+.2f} pp"
-    if outcome == "gini":
-        return f"{x:+.4f}"
-    return f"{x:+,.0f}"
-
-
-def headline_table(diffs: pd.DataFrame) -> str:
-    """Groups x outcomes, each cell: paired difference [95 % CI], coloured when the CI excludes 0."""
+def headline_table(diffs: pd.DataFrame, compare_by: str = "tier") -> str:
+    """Groups x outcomes per scenario, each cell: the paired difference and its 95 % interval, in the outcome's
+    unit (in the header); coloured when the interval excludes 0 (green: better, red: worse)."""
     out = []
     for scenario, sc in diffs.groupby("scenario", sort=False):
         outcomes = list(dict.fromkeys(sc["outcome"]))
-        labels = dict(zip(sc["outcome"], sc["label"], strict=False))
-        head = "".join(f"<th>{html.escape(labels[o])}</th>" for o in outcomes)
+        head = "".join(f"<th>{html.escape(header(o, difference=True))}</th>" for o in outcomes)
         rows = []
         for group, g in sc.groupby("group", sort=False):
             cells = []
@@ -66,91 +56,169 @@ def headline_table(diffs: pd.DataFrame) -> str:
                 if r["higher_is_better"] is not None and not pd.isna(r["ci_low"]) and (
                         r["ci_low"] > 0 or r["ci_high"] < 0):
                     cls = "good" if (r["difference"] > 0) == bool(r["higher_is_better"]) else "bad"
-                cells.append(f'<td class="{cls}">{_fmt(r["difference"], o)}<br><span class="muted">'
-                             f'[{_fmt(r["ci_low"], o)}, {_fmt(r["ci_high"], o)}]</span></td>')
-            rows.append(f'<tr><th class="l">{html.escape(str(group))}</th>{"".join(cells)}</tr>')
-        out.append(f"<h3>scenario: {html.escape(str(scenario))}</h3><table><tr><th class='l'>group</th>{head}</tr>"
+                cells.append(f'<td class="{cls}">{show(r["difference"], o, True)}<br><span class="muted">'
+                             f'{html.escape(interval(r, o))}</span></td>')
+            rows.append(f'<tr><th class="l">{html.escape(group_title(group, compare_by))}</th>{"".join(cells)}</tr>')
+        n = int(sc["seeds"].min())
+        out.append(f"<h3>{html.escape(scenario_title(scenario).capitalize())} <span class='muted'>(n = {n} seeds)"
+                   f"</span></h3><table><tr><th class='l'>{html.escape(compare_by)}</th>{head}</tr>"
                    + "".join(rows) + "</table>")
     return "\n".join(out)
 
 
-def levels_table(diffs: pd.DataFrame, reference: str) -> str:
+def levels_table(diffs: pd.DataFrame, reference: str, compare_by: str = "tier") -> str:
     """The reference group's own levels, so differences can be read against them."""
     ref = diffs.drop_duplicates(["scenario", "outcome"])
-    piv = ref.pivot(index="scenario", columns="label", values="reference_mean")
-    piv.columns.name, piv.index.name = None, "scenario"
-    return f"<p>Levels of the reference ({html.escape(reference)}), mean over seeds:</p>" + piv.to_html(
-        float_format=lambda x: f"{x:,.4g}")
+    outcomes = list(dict.fromkeys(ref["outcome"]))
+    head = "".join(f"<th>{html.escape(header(o))}</th>" for o in outcomes)
+    rows = []
+    for scenario, sc in ref.groupby("scenario", sort=False):
+        cells = "".join(f"<td>{show(sc[sc['outcome'] == o]['reference_mean'].iloc[0], o)}</td>" for o in outcomes)
+        rows.append(f"<tr><th class='l'>{html.escape(scenario_title(scenario))}</th>{cells}</tr>")
+    return (f"<p>Levels under {html.escape(group_title(reference, compare_by))}, mean over seeds:</p>"
+            f"<table><tr><th class='l'>scenario</th>{head}</tr>{''.join(rows)}</table>")
 
 
-YEARLY = {"income_per_capita_mean_yuan": "income per person", "poverty_rate": "poverty rate",
-          "coops_founded": "cooperatives", "coop_member_households": "member households",
-          "collective_income_per_village_yuan": "collective income per village", "fiscal_cost_yuan": "fiscal cost"}
+YEARLY = ("income_per_capita_mean_yuan", "poverty_rate", "coops_founded", "coop_member_households",
+          "collective_income_per_village_yuan", "fiscal_cost_yuan")
+_YEARLY_HEAD = {"coops_founded": "cooperatives (founded, to date)", "coop_member_households": "member households"}
 
 
-def yearly_table(region_year: pd.DataFrame) -> str:
-    """Key levels by year and group, in the first scenario (mean over seeds)."""
+def yearly_table(region_year: pd.DataFrame, compare_by: str = "tier") -> str:
+    """Key levels by year and group, in the first scenario (mean over seeds), a unit in every header."""
     first = region_year["scenario"].iloc[0]
     ry = region_year[region_year["scenario"] == first]
-    table = ry.groupby(["group", "year"], sort=False)[list(YEARLY)].mean().rename(columns=YEARLY)
-    return (f"<h2>Year by year ({html.escape(str(first))})</h2><p>Mean over seeds.</p>"
-            + table.to_html(float_format=lambda x: f"{x:,.4g}"))
+    table = ry.groupby(["group", "year"], sort=False)[list(YEARLY)].mean()
+    head = "".join(f"<th>{html.escape(_YEARLY_HEAD.get(c) or header(c))}</th>" for c in YEARLY)
+    rows = [f"<tr><th class='l'>{html.escape(group_title(g, compare_by))}</th><th>{y}</th>"
+            + "".join(f"<td>{show(r[c], c)}</td>" for c in YEARLY) + "</tr>" for (g, y), r in table.iterrows()]
+    return (f"<h2>Year by year ({html.escape(scenario_title(first))})</h2><p>Mean over seeds.</p>"
+            f"<table><tr><th class='l'>{html.escape(compare_by)}</th><th>year</th>{head}</tr>{''.join(rows)}</table>")
 
 
-def resilience_html(resilience: pd.DataFrame) -> str:
-    """The resilience section: each scenario and group, mean over seeds ("" without shocked runs)."""
+_RESILIENCE = {"depth": "depth (share of the no-shock income)", "recovery_months": "recovery (months)",
+               "cumulative_loss_per_capita_yuan": "cumulative loss (yuan a person)",
+               "returns_extra": "extra returns home (workers)",
+               "poverty_headcount_change_mean": "extra persons in poverty (mean a year)",
+               "coop_failures_extra": "extra cooperative-years unpaid",
+               "fiscal_cost_change_yuan": "public money change (million yuan)"}
+
+
+def resilience_html(resilience: pd.DataFrame, compare_by: str = "tier") -> str:
+    """The resilience section: each scenario and group, mean over seeds with its t-interval ("" without shocked
+    runs)."""
     if resilience.empty:
         return ""
-    cols = [c for c in ("depth", "recovery_months", "cumulative_loss_per_capita_yuan", "returns_extra",
-                        "poverty_headcount_change_mean", "coop_failures_extra", "fiscal_cost_change_yuan")
-            if c in resilience]
-    short = {"depth": "depth", "recovery_months": "recovery (months)",
-             "cumulative_loss_per_capita_yuan": "cumulative loss per person (yuan)",
-             "returns_extra": "extra returns", "poverty_headcount_change_mean": "extra poor persons (mean/yr)",
-             "coop_failures_extra": "extra coop-years unpaid", "fiscal_cost_change_yuan": "fiscal cost change (yuan)"}
-    mean = resilience.groupby(["scenario", "group"], sort=False)[cols].mean().rename(columns=short)
-    return ("<h2>Resilience to each shock</h2><p>Each shocked run against the baseline run of the same "
-            "group and seed; mean over seeds. Depth: largest fall of income (3-month average) below the "
-            "no-shock path; recovery: months from the onset until back at 95 %.</p>"
-            + mean.to_html(float_format=lambda x: f"{x:,.3g}"))
+    cols = [c for c in _RESILIENCE if c in resilience]
+    head = "".join(f"<th>{html.escape(_RESILIENCE[c])}</th>" for c in cols)
+    rows = []
+    for (scenario, group), g in resilience.groupby(["scenario", "group"], sort=False):
+        cells = []
+        for c in cols:
+            values = g[c].dropna().to_numpy(dtype=float)
+            mean, lo, hi = mean_interval(values)
+            scale = 1e6 if c == "fiscal_cost_change_yuan" else 1.0
+            fmt = ".3f" if c == "depth" else ",.1f" if scale > 1 or c == "recovery_months" else ",.0f"
+            span = (f"<br><span class='muted'>[{lo / scale:{fmt}}, {hi / scale:{fmt}}]</span>"
+                    if not pd.isna(lo) else "")
+            cells.append(f"<td>{'–' if pd.isna(mean) else format(mean / scale, fmt)}{span}</td>")
+        rows.append(f"<tr><th class='l'>{html.escape(scenario_title(scenario))}</th>"
+                    f"<th class='l'>{html.escape(group_title(group, compare_by))}</th>{''.join(cells)}</tr>")
+    n = int(resilience.groupby(["scenario", "group"])["seed"].nunique().min()) if "seed" in resilience else 0
+    return ("<h2>Resilience to each shock</h2><p>Each shocked run against the no-shock run of the same group and "
+            "seed; mean over seeds and its 95 % t-interval (n = " + str(n) + " seeds). Depth: the largest fall "
+            "of income (3-month average) below the no-shock path; recovery: months from the onset until back at "
+            f"95 %.</p><table><tr><th class='l'>scenario</th><th class='l'>{html.escape(compare_by)}</th>{head}"
+            f"</tr>{''.join(rows)}</table>")
+
+
+def public_money_html(diffs: pd.DataFrame, fiscal: pd.DataFrame, persons: float, reference: str,
+                      compare_by: str = "tier") -> str:
+    """Household income gained per yuan of extra public money, and the public money by kind."""
+    value = income_per_public_yuan(diffs, persons)
+    rows = "".join(
+        f"<tr><th class='l'>{html.escape(scenario_title(r.scenario))}</th>"
+        f"<th class='l'>{html.escape(group_title(r.group, compare_by))}</th>"
+        f"<td>{r.income_gain_yuan / 1e6:+,.2f}</td><td>{r.extra_public_yuan / 1e6:+,.2f}</td>"
+        f"<td>{'–' if pd.isna(r.income_per_public_yuan) else f'{r.income_per_public_yuan:,.2f}'}</td></tr>"
+        for r in value.itertuples())
+    out = (f"<h2>Public money</h2><p>Against {html.escape(group_title(reference, compare_by))}, a year, over the "
+           "final years: household income gained (all persons) and the extra public money; their ratio where the "
+           "group costs more (– where it costs no more).</p><table><tr><th class='l'>scenario</th>"
+           f"<th class='l'>{html.escape(compare_by)}</th><th>household income gained (million yuan a year)</th>"
+           "<th>extra public money (million yuan a year)</th><th>income gained per yuan of public money (yuan)"
+           f"</th></tr>{rows}</table>")
+    if fiscal.empty:
+        return out
+    first = fiscal["scenario"].iloc[0]
+    fy = fiscal[fiscal["scenario"] == first]
+    groups = list(dict.fromkeys(fy["group"]))
+    kinds = fy.groupby("kind")["yuan"].max().sort_values(ascending=False).index
+    head = "".join(f"<th>{html.escape(group_title(g, compare_by))}</th>" for g in groups)
+    body = []
+    for kind in kinds:
+        k = fy[fy["kind"] == kind].set_index("group")
+        cells = "".join(f"<td>{k['yuan'].get(g, 0.0) / 1e6:,.2f}</td>" for g in groups)
+        body.append(f"<tr><th class='l'>{html.escape(kind.replace('_', ' '))}</th>{cells}</tr>")
+    total = "".join(f"<td><b>{fy[fy['group'] == g]['yuan'].sum() / 1e6:,.2f}</b></td>" for g in groups)
+    return (out + f"<h3>Public money by kind ({html.escape(scenario_title(first))}; million yuan a year, mean over "
+            f"seeds)</h3><table><tr><th class='l'>kind</th>{head}</tr>{''.join(body)}"
+            f"<tr><th class='l'>all</th>{total}</tr></table>")
 
 
 def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd.DataFrame, diffs: pd.DataFrame,
                resilience: pd.DataFrame, figures: dict[str, Path], last_years: int,
-               region_year: pd.DataFrame | None = None, lead: str = "") -> Path:
-    """Write the report; return its path. ``lead``: HTML put first, after the title (the decomposition)."""
-    groups = ", ".join(dict.fromkeys(runs["group"]))
-    scenarios = ", ".join(dict.fromkeys(runs["scenario"]))
+               region_year: pd.DataFrame | None = None, lead: str = "", fiscal: pd.DataFrame | None = None,
+               persons: float | None = None) -> Path:
+    """Write the report; return its path. It opens with the answer in words; ``lead``: HTML put after it (the
+    decomposition); ``fiscal``: public money by kind (:func:`coopsim.analysis.reading.fiscal_by_kind`);
+    ``persons``: the region's persons (for income gained in all)."""
+    groups = ", ".join(group_title(g, compare_by) for g in dict.fromkeys(runs["group"]))
+    scenarios = ", ".join(scenario_title(s) for s in dict.fromkeys(runs["scenario"]))
     seeds = sorted(set(runs["seed"]))
-    first_meta = json.loads((Path(runs["dir"].iloc[0]) / "metadata.json").read_text())
-    res_html = resilience_html(resilience)
+    meta = first_meta(runs)
+    end = int(region_year["year"].max()) if region_year is not None else 0
+    years = (end - last_years + 1, end)
+    words = answer(diffs, compare_by, reference, last_years, years, persons or float("nan"))
+    res_html = resilience_html(resilience, compare_by)
+    money = public_money_html(diffs, fiscal if fiscal is not None else pd.DataFrame(), persons or float("nan"),
+                              reference, compare_by)
     figs = "".join(f"<h3>{html.escape(t)}</h3>{_img(p)}" for t, p in figures.items())
+    few = len(seeds) < FEW_SEEDS
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>coopsim: {html.escape(title)}</title><style>{STYLE}</style></head><body>
-<h1>coopsim: {html.escape(title)}</h1>
-<p class="muted">A simulated comparison of tiered cooperative economies, modelled on Bijie, Guizhou.</p>
+<h1>coopsim: {html.escape(title.replace('_', ' '))}</h1>
+<p class="muted">A simulated comparison of tiered cooperative economies, modelled on Bijie, Guizhou:
+{html.escape(groups)}; {html.escape(scenarios)}; region {html.escape(str(runs['region'].iloc[0]))},
+{len(seeds)} seeds.</p>
+<h2>The answer</h2>
+{''.join(f'<p>{html.escape(p)}</p>' for p in words.split(chr(10) + chr(10)) if p)}
+{'<p class="warn">Fewer than 10 seeds: the intervals are rough.</p>' if few else ''}
 {lead}
+<h2>Paired differences from {html.escape(group_title(reference, compare_by))}</h2>
+<p>Outcomes averaged over {years[0]}-{years[1]} (the final {last_years} years). Each cell: the mean difference
+from the reference on the same seeds, in the unit of its column, and its 95 % interval (percentile bootstrap over
+seeds). Green: better and the interval excludes zero; red: worse.</p>
+{headline_table(diffs, compare_by)}
+{levels_table(diffs, reference, compare_by)}
+{money}
+{res_html}
+<h2>Figures</h2>{figs}
+{yearly_table(region_year, compare_by) if region_year is not None else ""}
 <h2>What was run</h2>
-<ul><li>compared: <b>{html.escape(compare_by)}</b> = {html.escape(groups)}; reference: <b>{html.escape(reference)}</b></li>
+<ul><li>compared: <b>{html.escape(compare_by)}</b> = {html.escape(groups)}; reference:
+<b>{html.escape(group_title(reference, compare_by))}</b></li>
 <li>scenarios: {html.escape(scenarios)}</li>
 <li>region: {html.escape(str(runs['region'].iloc[0]))}, {int(runs['years'].iloc[0])} years;
 {len(runs)} runs; seeds: {', '.join(map(str, seeds))}</li>
 <li>code version: {html.escape(str(runs['code_version'].iloc[0]))}; total simulation time
-{runs['wall_time_s'].sum():.0f} s</li></ul>
-<h2>Headline: paired differences from {html.escape(reference)}</h2>
-<p>Outcomes averaged over the final {last_years} years. Each cell: mean difference from the reference on the same
-seeds, and its bootstrap 95 % interval. Green: better and the interval excludes zero; red: worse.</p>
-{headline_table(diffs)}
-{levels_table(diffs, reference)}
-{res_html}
-<h2>Figures</h2>{figs}
-{yearly_table(region_year) if region_year is not None else ""}
-<h2>Caveats</h2><ul>{''.join(f'<li>{html.escape(c)}</li>' for c in CAVEATS)}</ul>
+{runs['wall_time_s'].sum():,.0f} s</li></ul>
+<h2>Caveats</h2><ul>{''.join(f'<li>{html.escape(c)}</li>' for c in caveats(runs, meta))}</ul>
 <h2>Config and seeds</h2>
 <p>Runs (one row each; every run's full config and package versions are in its <code>metadata.json</code>):</p>
 {runs.drop(columns=['dir']).to_html(index=False)}
 <details><summary>Resolved config of the first run (click to open)</summary>
-<pre>{html.escape(json.dumps(first_meta['config'], indent=1, sort_keys=True))}</pre></details>
+<pre>{html.escape(json.dumps(meta['config'], indent=1, sort_keys=True))}</pre></details>
 </body></html>"""
     path.write_text(body, encoding="utf-8")
     return path

@@ -22,8 +22,9 @@ from typing import Any
 from coopsim.analysis.decomposition import html_section
 from coopsim.analysis.figures import draw_all
 from coopsim.analysis.html import write_html
+from coopsim.analysis.reading import fiscal_by_kind
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
-from coopsim.analysis.statistics import paired_differences, per_run_outcomes
+from coopsim.analysis.statistics import final_years, paired_differences, per_run_outcomes
 from coopsim.io.console import console_script
 from coopsim.io.helptext import PlainHelp
 from coopsim.io.sweeps import FAILED_CALLBACKS
@@ -51,8 +52,13 @@ def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "no
     if not resilience.empty:
         resilience.to_csv(sweep_dir / "resilience.csv", index=False)
     figures = draw_all(tables, per_run, diffs, resilience, reference, sweep_dir / "figures")
+    fiscal = fiscal_by_kind(tables["fiscal_year"], reference, last_years)
+    fiscal.to_csv(sweep_dir / "fiscal_by_kind.csv", index=False)
+    ref_years = final_years(tables["region_year"], last_years)
+    persons = float(ref_years[ref_years["group"] == reference]["persons"].mean())
     return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
-                      diffs, resilience, figures, last_years, tables["region_year"], lead=html_section(sweep_dir))
+                      diffs, resilience, figures, last_years, tables["region_year"], lead=html_section(sweep_dir),
+                      fiscal=fiscal, persons=persons)
 
 
 try:

@@ -38,7 +38,7 @@ def collect(sweep_dir: Path, compare_by: str = "tier",
     :func:`~coopsim.io.sweeps.complete_runs` of the sweep, if already at hand.
     """
     frames: dict[str, list[pd.DataFrame]] = {"region_year": [], "region_month": [], "village_year": [],
-                                             "region_week": []}
+                                             "region_week": [], "fiscal_year": []}
     runs = []
     complete, damaged = runs_found if runs_found is not None else complete_runs(sweep_dir)
     for run_dir, problem in damaged:

@@ -33,6 +33,24 @@ def bootstrap_ci(values: np.ndarray, rng: np.random.Generator, n_boot: int = 400
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean of ``values`` and its 95 % t-interval (NaN for none; no interval for one value).
+
+    >>> [round(x, 3) for x in mean_interval(np.array([1.0, 2.0, 3.0]))]
+    [2.0, -0.484, 4.484]
+    """
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return mean, mean - half, mean + half
+
+
 def paired_differences(per_run: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Each group's paired difference from ``reference`` per scenario and outcome, with a bootstrap CI."""
     rng = np.random.default_rng(BOOTSTRAP_SEED)
