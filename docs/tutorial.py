@@ -175,6 +175,8 @@ def main() -> None:
     import nbformat
 
     nb = execute(build())
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # the kernel's timestamps: not worth a diff
     nbformat.write(nb, NOTEBOOK)
     print(f"wrote {NOTEBOOK}", file=sys.stderr)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 TABLES = {"region_year", "region_month", "region_week", "village_year", "village_month", "household_year", "prices",
-          "flows", "fiscal_year", "ledger_closing", "destinations_month"}
+          "flows", "fiscal_year", "ledger_closing", "destinations_month", "household_final"}
 
 
 def coopsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -33,6 +33,13 @@ def test_single_run_writes_tidy_tables_and_metadata(tmp_path: Path) -> None:
     assert list(year.columns[:5]) == ["run_id", "tier", "scenario", "region", "seed"]
     assert (year["run_id"] == meta["run_id"]).all() and len(year) == 2
     assert not list(out.glob(".*.tmp"))
+    # each household's final income per person: the mean of its years' (both years of a two-year run)
+    final = pd.read_parquet(out / "household_final.parquet").set_index("household")
+    per_year = pd.read_parquet(out / "household_year.parquet").pivot(index="household", columns="year",
+                                                                     values="income_per_capita_yuan")
+    assert (final["final_years"] == 2).all() and len(final) == len(per_year)
+    assert (final["income_per_capita_final_yuan"] - per_year.mean(axis=1)).abs().max() < 1e-9
+    assert (final["income_per_capita_first_year_yuan"] == per_year[2017]).all()
 
 
 def test_sweep_over_tiers_with_joblib(tmp_path: Path) -> None:
@@ -145,7 +152,8 @@ def test_a_single_run_ends_with_its_summary(tmp_path: Path) -> None:
                                  f"{last['poverty_line_yuan']:,.0f} yuan in 2019")
     assert summary[3].startswith(f"  public   {last['fiscal_cost_yuan'] / 1e6:,.2f} million yuan")
     assert f"({year['fiscal_cost_yuan'].sum() / 1e6:,.1f} million over 2017-2019)" in summary[3]
-    assert summary[4] == f"  tables   {out} (region_year.parquet and 10 more)"
+    others = len(list(out.glob("*.parquet"))) - 1
+    assert summary[4] == f"  tables   {out} (region_year.parquet and {others} more)" and others >= 10
 
 
 def test_a_sweep_draws_one_bar_over_its_runs(tmp_path: Path) -> None:

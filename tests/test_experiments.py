@@ -140,6 +140,11 @@ def test_the_report_answers_in_words_with_names_units_and_public_money(compare_t
     assert "not yet calibrated" not in page
     # resilience with intervals
     assert "<h2>Resilience to each shock</h2>" in page and "95 % t-interval (n = 2 seeds)" in page
+    # who gains: every household against itself under none, by decile, and the shares that gain and lose
+    deciles, shares = pd.read_csv(out / "gains_by_decile.csv"), pd.read_csv(out / "gains_and_losses.csv")
+    assert deciles.groupby(["scenario", "group"])["decile"].apply(lambda d: list(d) == list(range(1, 11))).all()
+    assert shares[["gain_share", "lose_share"]].sum(axis=1).le(1.0 + 1e-12).all()
+    assert "<h2>Who gains and who loses (baseline)</h2>" in page and "Who gains under " in answer
 
 
 def test_report_fails_loudly_for_a_missing_reference(tmp_path: Path) -> None:

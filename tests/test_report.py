@@ -38,3 +38,26 @@ def test_bootstrap_interval_covers_the_mean_and_is_reproducible() -> None:
     se = values.std(ddof=1) / np.sqrt(len(values))
     assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.2)
     assert (lo, hi) == bootstrap_ci(values, np.random.default_rng(1))
+
+
+def test_who_gains_pairs_each_household_with_itself_under_the_reference() -> None:
+    from coopsim.analysis.reading import distribution
+
+    rows = []
+    for seed in (1, 2, 3):
+        for h in range(20):
+            base = 1000.0 * (h + 1)  # households 0-1 the poorest tenth, 18-19 the richest
+            poor = h < 4
+            change = (100.0 + seed if poor else -50.0) if h % 5 else 0.0  # every fifth household unchanged
+            for group, income in (("none", base), ("v1", base + change)):
+                rows.append({"scenario": "baseline", "seed": seed, "household": h, "group": group, "members": 2,
+                             "registered_poor": poor, "income_per_capita_final_yuan": income})
+    deciles, shares = distribution(pd.DataFrame(rows), "none")
+    assert list(deciles["decile"]) == list(range(1, 11)) and set(deciles["group"]) == {"v1"}
+    first = deciles.set_index("decile").loc[1]  # households 0 (unchanged) and 1 (+100 + seed): mean 51 over seeds
+    assert first["change_yuan"] == pytest.approx(51.0) and first["ci_low"] < 51.0 < first["ci_high"]
+    assert deciles.set_index("decile").loc[10, "change_yuan"] == pytest.approx(-50.0)  # households 18 and 19
+    s = shares.iloc[0]
+    assert s["gain_share"] == pytest.approx(3 / 20) and s["lose_share"] == pytest.approx(13 / 20)
+    assert s["registered_poor_change_yuan"] == pytest.approx(3 * 102.0 / 4)  # households 1-3 gain, 0 does not
+    assert s["others_change_yuan"] == pytest.approx(-50.0 * 13 / 16)

@@ -89,6 +89,32 @@ def paired_paths(region_year: pd.DataFrame, reference: str, path: Path, column: 
     return _save(fig, path)
 
 
+def decile_gains(deciles: pd.DataFrame, path: Path) -> Path | None:
+    """The change of income per person by decile (poorest first), a bar a group, its 95 % t-interval, per
+    scenario (:func:`coopsim.analysis.reading.distribution`)."""
+    if deciles.empty:
+        return None
+    scenarios = list(dict.fromkeys(deciles["scenario"]))
+    groups = list(dict.fromkeys(deciles["group"]))
+    width = 0.8 / len(groups)
+    fig, axes = _grid(len(scenarios))
+    for ax, scenario in zip(axes, scenarios, strict=True):
+        sc = deciles[deciles["scenario"] == scenario]
+        for i, group in enumerate(groups):
+            g = sc[sc["group"] == group].sort_values("decile")
+            x = g["decile"].to_numpy() + (i - (len(groups) - 1) / 2) * width
+            err = np.vstack([g["change_yuan"] - g["ci_low"], g["ci_high"] - g["change_yuan"]])
+            ax.bar(x, g["change_yuan"], width, color=f"C{i + 1}", label=group_title(group, "tier"),
+                   yerr=None if np.isnan(err).all() else err, capsize=2)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set_xticks(range(1, 11))
+        ax.set_xlabel("decile of income per person without the change (1 = poorest)")
+        ax.set_ylabel("change, yuan a person a year")
+        ax.set_title(scenario_title(scenario))
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Path) -> Path | None:
     """Income as % of the same group's and seed's baseline run, around each shock (the scenarios whose
     baseline runs are in the sweep)."""

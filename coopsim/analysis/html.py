@@ -166,20 +166,63 @@ def public_money_html(diffs: pd.DataFrame, fiscal: pd.DataFrame, persons: float,
             f"<tr><th class='l'>all</th>{total}</tr></table>")
 
 
+def distribution_html(deciles: pd.DataFrame, shares: pd.DataFrame, reference: str, compare_by: str = "tier") -> str:
+    """Who gains: the change of income per person by decile, the shares of people who gain and lose, the
+    registered poor against the others (first scenario; "" without household outcomes)."""
+    if deciles.empty:
+        return ""
+    first = deciles["scenario"].iloc[0]
+    dec, sh = deciles[deciles["scenario"] == first], shares[shares["scenario"] == first]
+    groups = list(dict.fromkeys(dec["group"]))
+
+    def cell(mean: float, lo: float, hi: float, scale: float = 1.0, fmt: str = "+,.0f") -> str:
+        span = "" if pd.isna(lo) else f"<br><span class='muted'>[{lo * scale:{fmt}}, {hi * scale:{fmt}}]</span>"
+        return f"<td>{mean * scale:{fmt}}{span}</td>"
+
+    head = "".join(f"<th>{html.escape(group_title(g, compare_by))}</th>" for g in groups)
+    rows = []
+    for decile in sorted(set(dec["decile"])):
+        d = dec[dec["decile"] == decile].set_index("group")
+        rows.append(f"<tr><th>{decile}{' (poorest)' if decile == 1 else ' (richest)' if decile == 10 else ''}</th>"
+                    + "".join(cell(*d.loc[g, ["change_yuan", "ci_low", "ci_high"]]) for g in groups) + "</tr>")
+    share_rows = []
+    for label, col, scale, fmt in (("people in households that gain (%)", "gain_share", 100.0, ",.1f"),
+                                   ("people in households that lose (%)", "lose_share", 100.0, ",.1f"),
+                                   ("registered poor: change (yuan a person a year)", "registered_poor_change_yuan",
+                                    1.0, "+,.0f"),
+                                   ("everyone else: change (yuan a person a year)", "others_change_yuan", 1.0,
+                                    "+,.0f")):
+        s_ = sh.set_index("group")
+        share_rows.append(f"<tr><th class='l'>{html.escape(label)}</th>"
+                          + "".join(cell(s_.loc[g, col], s_.loc[g, f"{col}_low"], s_.loc[g, f"{col}_high"], scale, fmt)
+                                    for g in groups) + "</tr>")
+    n = int(dec["seeds"].min())
+    return (f"<h2>Who gains and who loses ({html.escape(scenario_title(first))})</h2><p>Each household against "
+            f"itself under {html.escape(group_title(reference, compare_by))} on the same seed (the same household, "
+            "prices and draws): its income per person over the final years. Deciles: households ranked by that "
+            f"income under {html.escape(group_title(reference, compare_by))}. Mean over seeds and its 95 % "
+            f"t-interval (n = {n} seeds); a household gains or loses when its income per person moves by more "
+            "than half a yuan a year.</p>"
+            f"<table><tr><th>decile</th>{head}</tr>{''.join(rows)}</table>"
+            f"<table><tr><th class='l'></th>{head}</tr>{''.join(share_rows)}</table>")
+
+
 def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd.DataFrame, diffs: pd.DataFrame,
                resilience: pd.DataFrame, figures: dict[str, Path], last_years: int,
                region_year: pd.DataFrame | None = None, lead: str = "", fiscal: pd.DataFrame | None = None,
-               persons: float | None = None) -> Path:
+               persons: float | None = None, who_gains: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Path:
     """Write the report; return its path. It opens with the answer in words; ``lead``: HTML put after it (the
     decomposition); ``fiscal``: public money by kind (:func:`coopsim.analysis.reading.fiscal_by_kind`);
-    ``persons``: the region's persons (for income gained in all)."""
+    ``persons``: the region's persons (for income gained in all); ``who_gains``: the households' deciles and
+    shares (:func:`coopsim.analysis.reading.distribution`)."""
     groups = ", ".join(group_title(g, compare_by) for g in dict.fromkeys(runs["group"]))
     scenarios = ", ".join(scenario_title(s) for s in dict.fromkeys(runs["scenario"]))
     seeds = sorted(set(runs["seed"]))
     meta = first_meta(runs)
     end = int(region_year["year"].max()) if region_year is not None else 0
     years = (end - last_years + 1, end)
-    words = answer(diffs, compare_by, reference, last_years, years, persons or float("nan"))
+    words = answer(diffs, compare_by, reference, last_years, years, persons or float("nan"), who_gains)
+    gains = distribution_html(*who_gains, reference, compare_by) if who_gains is not None else ""
     res_html = resilience_html(resilience, compare_by)
     money = public_money_html(diffs, fiscal if fiscal is not None else pd.DataFrame(), persons or float("nan"),
                               reference, compare_by)
@@ -202,6 +245,7 @@ seeds). Green: better and the interval excludes zero; red: worse.</p>
 {headline_table(diffs, compare_by)}
 {levels_table(diffs, reference, compare_by)}
 {money}
+{gains}
 {res_html}
 <h2>Figures</h2>{figs}
 {yearly_table(region_year, compare_by) if region_year is not None else ""}

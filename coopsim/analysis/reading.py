@@ -141,7 +141,7 @@ def _sentence(group_name: str, row: Mapping[str, Mapping[str, Any]], per_public:
 
 
 def answer(diffs: pd.DataFrame, compare_by: str, reference: str, last_years: int, years: tuple[int, int],
-           persons: float) -> str:
+           persons: float, who_gains: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
     """The report's answer in words (plain text; paragraphs apart by a blank line): in the first scenario each
     group against the reference on income, poverty and public money with their intervals, highest income first;
     then each other scenario's order on income."""
@@ -168,6 +168,18 @@ def answer(diffs: pd.DataFrame, compare_by: str, reference: str, last_years: int
         listing = ", ".join(f"{group_title(r.group, compare_by).split(' ')[0]} {r.difference:+,.0f}"
                             for r in ranked.itertuples())
         others.append(f"under the {scenario_title(scenario)}, {listing}{' (the same order)' if same else ''}")
+    if who_gains is not None and not who_gains[0].empty:
+        deciles, shares = who_gains
+        top = order[0]
+        d = deciles[(deciles["scenario"] == first) & (deciles["group"] == top)].set_index("decile")
+        sh = shares[(shares["scenario"] == first) & (shares["group"] == top)]
+        if not d.empty and not sh.empty:
+            s0 = sh.iloc[0]
+            out.append(f"Who gains under {group_title(top, compare_by)}: {100 * s0['gain_share']:,.0f} % of people "
+                       f"live in households that gain and {100 * s0['lose_share']:,.0f} % in households that lose; "
+                       f"the poorest tenth {d.loc[1, 'change_yuan']:+,.0f} yuan a person a year, the richest tenth "
+                       f"{d.loc[10, 'change_yuan']:+,.0f}; the registered poor "
+                       f"{s0['registered_poor_change_yuan']:+,.0f}, everyone else {s0['others_change_yuan']:+,.0f}.")
     if others:
         out.append(f"Income per person against {ref} (yuan a year) " + "; ".join(others) + ".")
     return "\n\n".join(out)
@@ -189,6 +201,55 @@ def fiscal_by_kind(fiscal_year: pd.DataFrame, reference: str, last_years: int) -
                 row["difference_yuan"] = (block[group] - block[reference]).mean()
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: A household's income per person counts as changed beyond this (yuan a year; smaller is rounding).
+CHANGE_YUAN = 0.5
+
+
+def distribution(final: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Who gains and who loses: each group's households against the same households under ``reference`` on the
+    same seed (``household_final`` of the runs, stacked with their ``group``).
+
+    Returns (``deciles``, ``shares``). ``deciles``: for each scenario, group and decile of the households'
+    income per person under the reference (final years; 1 the poorest tenth), the change of income per person
+    (yuan a year, weighted by members), mean over seeds and its 95 % t-interval. ``shares``: the share of persons
+    in households that gain and that lose, and the change for the registered poor and for the others; each the
+    mean over seeds with its t-interval."""
+    from coopsim.analysis.statistics import mean_interval
+
+    keys = ["scenario", "seed", "household"]
+    ref = final[final["group"] == reference].set_index(keys)
+    deciles, shares = [], []
+    for (scenario, group), g in final[final["group"] != reference].groupby(["scenario", "group"], sort=False):
+        g = g.set_index(keys)
+        common = g.index.intersection(ref.index)
+        r = ref.loc[common]
+        df = pd.DataFrame({"change": g.loc[common, "income_per_capita_final_yuan"] - r["income_per_capita_final_yuan"],
+                           "base": r["income_per_capita_final_yuan"], "members": r["members"],
+                           "poor": r["registered_poor"].astype(bool)}).reset_index()
+        df["decile"] = df.groupby("seed")["base"].transform(
+            lambda x: np.ceil(10 * x.rank(method="first") / len(x)).astype(int))
+        df["weighted"] = df["change"] * df["members"]
+
+        def per_seed(d: pd.DataFrame) -> pd.Series:
+            return d.groupby("seed")["weighted"].sum() / d.groupby("seed")["members"].sum()
+
+        for decile, d in df.groupby("decile"):
+            mean, lo, hi = mean_interval(per_seed(d).to_numpy())
+            deciles.append({"scenario": scenario, "group": group, "decile": int(decile), "change_yuan": mean,
+                            "ci_low": lo, "ci_high": hi, "seeds": d["seed"].nunique()})
+        persons = df.groupby("seed")["members"].sum()
+        row: dict[str, Any] = {"scenario": scenario, "group": group, "seeds": df["seed"].nunique()}
+        for name, values in (
+                ("gain_share", df[df["change"] > CHANGE_YUAN].groupby("seed")["members"].sum() / persons),
+                ("lose_share", df[df["change"] < -CHANGE_YUAN].groupby("seed")["members"].sum() / persons),
+                ("registered_poor_change_yuan", per_seed(df[df["poor"]])),
+                ("others_change_yuan", per_seed(df[~df["poor"]]))):
+            values = values.reindex(persons.index, fill_value=0.0) if name.endswith("share") else values
+            row[name], row[f"{name}_low"], row[f"{name}_high"] = mean_interval(values.to_numpy())
+        shares.append(row)
+    return pd.DataFrame(deciles), pd.DataFrame(shares)
 
 
 def calibration_of(meta: Mapping[str, Any]) -> tuple[str, str | None]:

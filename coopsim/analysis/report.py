@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from coopsim.analysis.decomposition import html_section
-from coopsim.analysis.figures import draw_all
+from coopsim.analysis.figures import decile_gains, draw_all
 from coopsim.analysis.html import write_html
-from coopsim.analysis.reading import fiscal_by_kind
+from coopsim.analysis.reading import distribution, fiscal_by_kind, group_title
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
 from coopsim.analysis.statistics import final_years, paired_differences, per_run_outcomes
 from coopsim.io.console import console_script
@@ -56,9 +56,18 @@ def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "no
     fiscal.to_csv(sweep_dir / "fiscal_by_kind.csv", index=False)
     ref_years = final_years(tables["region_year"], last_years)
     persons = float(ref_years[ref_years["group"] == reference]["persons"].mean())
+    who_gains = None
+    if not tables["household_final"].empty:
+        who_gains = distribution(tables["household_final"], reference)
+        who_gains[0].to_csv(sweep_dir / "gains_by_decile.csv", index=False)
+        who_gains[1].to_csv(sweep_dir / "gains_and_losses.csv", index=False)
+        drawn = decile_gains(who_gains[0], sweep_dir / "figures" / "gains_by_decile.png")
+        if drawn is not None:
+            figures = {f"Change of income per person by decile, against {group_title(reference, compare_by)} "
+                       "(each household against itself; 95 % t-interval)": drawn, **figures}
     return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
                       diffs, resilience, figures, last_years, tables["region_year"], lead=html_section(sweep_dir),
-                      fiscal=fiscal, persons=persons)
+                      fiscal=fiscal, persons=persons, who_gains=who_gains)
 
 
 try:

@@ -39,7 +39,7 @@ def collect(sweep_dir: Path, compare_by: str = "tier",
     """
     frames: dict[str, list[pd.DataFrame]] = {"region_year": [], "region_month": [], "village_year": [],
                                              "region_week": [], "fiscal_year": []}
-    runs = []
+    runs, households = [], []
     complete, damaged = runs_found if runs_found is not None else complete_runs(sweep_dir)
     for run_dir, problem in damaged:
         print(f"coopsim: DAMAGED {run_dir}: {problem}; left out of the report", file=sys.stderr)
@@ -53,10 +53,15 @@ def collect(sweep_dir: Path, compare_by: str = "tier",
         for name, parts in frames.items():
             table = pd.read_parquet(meta_path.parent / f"{name}.parquet")
             parts.append(table.assign(group=group))
+        final = meta_path.parent / "household_final.parquet"  # who gains: runs of older code have none
+        if final.exists():
+            households.append(pd.read_parquet(final).assign(group=group))
     if not runs:
         raise FileNotFoundError(f"no complete runs (with metadata.json) under {sweep_dir}")
     out = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
     out["runs"] = pd.DataFrame(runs)
+    out["household_final"] = (pd.concat(households, ignore_index=True) if len(households) == len(runs)
+                              else pd.DataFrame())
     return out
 
 

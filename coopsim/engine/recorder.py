@@ -9,6 +9,7 @@ except ``flows.amount_fen``, which keeps the ledger's exact integers.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from coopsim.markets.commodities import Market
     from coopsim.markets.labour import LabourMarket
 
+
+
+#: The final years a household's income is averaged over in ``household_final`` (as the studies' outcomes are).
+FINAL_YEARS = 3
 
 class Recorder:
     """Monthly and annual observations of one economy.
@@ -55,6 +60,10 @@ class Recorder:
         self.household_sink: Callable[[dict[str, np.ndarray]], None] | None = None
         #: Each year's households below the poverty line (one bool per household), for resilience measures.
         self.below_poverty_line: list[np.ndarray] = []
+        #: Each household's income per person in the first year, and in the last :data:`FINAL_YEARS` years
+        #: (``household_final``: who gains and who loses, whether or not the yearly household table is kept).
+        self._first_per_capita: np.ndarray | None = None
+        self._final_per_capita: deque[np.ndarray] = deque(maxlen=FINAL_YEARS)
         self._village_year: list[dict[str, Any]] = []
         self._region_year: list[dict[str, Any]] = []
         self._destinations: list[dict[str, Any]] = []
@@ -144,6 +153,9 @@ class Recorder:
         per_capita = total / hh.members
         below = per_capita < by_year(cfg.poverty_line_yuan_by_year, year)
         self.below_poverty_line.append(below)
+        if self._first_per_capita is None:
+            self._first_per_capita = per_capita.copy()
+        self._final_per_capita.append(per_capita.copy())
         if cfg.household_table:
             self._household_rows(year, total, per_capita, below)
         collective = self._village_year_row(year)
@@ -288,6 +300,22 @@ class Recorder:
                 "collective_operating_assets_per_village_yuan": float(operating.mean()),
                 "collective_non_operating_assets_per_village_yuan": float(other.mean())}
 
+    def _household_final(self) -> pd.DataFrame:
+        """One row per household: its income per person in the first year and over the final years (mean of
+        the years' per-person incomes), whether it was registered poor at the start and is below the line in
+        the last year. Households are the same under every tier of a seed, so two runs pair row by row."""
+        hh = self.hh
+        final = np.mean(np.stack(self._final_per_capita), axis=0) if self._final_per_capita else _nan(hh.n)
+        return pd.DataFrame({
+            "household": np.arange(hh.n), "village": hh.village, "members": hh.members,
+            "registered_poor": hh.registered_poor,
+            "income_per_capita_first_year_yuan": self._first_per_capita if self._first_per_capita is not None
+            else _nan(hh.n),
+            "income_per_capita_final_yuan": final, "final_years": len(self._final_per_capita),
+            "below_poverty_line_final": self.below_poverty_line[-1] if self.below_poverty_line
+            else np.zeros(hh.n, dtype=bool),
+        })
+
     def tables(self, closing: dict[str, int]) -> RunTables:
         """All tables as DataFrames (plus the ledger's closing balances; the
         household table only if it was not streamed to a sink)."""
@@ -325,11 +353,16 @@ class Recorder:
             "flows": flows,
             "fiscal_year": fiscal,
             "ledger_closing": ledger,
+            "household_final": self._household_final(),
         })
         if self.household_sink is not None:
             del tables["household_year"]
         tables.below_poverty_line = np.array(self.below_poverty_line).reshape(-1, self.hh.n)
         return tables
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
 
 
 class RunTables(dict[str, pd.DataFrame]):
