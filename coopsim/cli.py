@@ -42,7 +42,7 @@ county platforms (3.0), or no cooperatives at all, under commodity price shocks 
 migration; every run's money is counted in fen and balanced.
 
   coopsim [key=value ...]                 one run (default: region=county, tier=v1, 10 years);
-                                          tables under outputs/, a summary at the end
+                                          tables under results/runs/, a summary at the end
   coopsim region=small tier=v3 scenario=price_collapse
   coopsim -m tier=none,v1,v2,v3 seed=1,2  a sweep: every combination, in parallel
   coopsim +experiment=NAME                a canned experiment, with its report
