@@ -214,16 +214,16 @@ def _overrides(argv: list[str]) -> list[str]:
     return out
 
 
-def check_shown_config(argv: list[str]) -> list[str]:
-    """For ``coopsim --cfg job ...``: what is wrong with the config shown, as the run would say it; ``[]``
+def check_shown_config(argv: list[str]) -> str | None:
+    """For ``coopsim --cfg job ...``: what is wrong with the config shown, as the run would say it; ``None``
     when it would run."""
     from coopsim.config import compose_config
 
     try:
         compose_config(_overrides(argv))
     except ConfigError as err:
-        return [str(err)]
-    return []
+        return str(err)
+    return None
 
 
 def entry() -> None:
@@ -270,10 +270,9 @@ def entry() -> None:
     if FAILED_CALLBACKS or FAILED_RUNS:
         sys.exit(1)
     if _shows_job_config(sys.argv[1:]):  # Hydra printed it; say whether it would run
-        problems = check_shown_config(sys.argv[1:])
-        for problem in problems:
+        problem = check_shown_config(sys.argv[1:])
+        if problem:
             print(f"coopsim: bad config: {problem}", file=sys.stderr)
-        if problems:
             sys.exit(2)
 
 

@@ -13,6 +13,7 @@ from coopsim.analysis.reading import (
     FEW_SEEDS,
     answer,
     caveats,
+    clear,
     first_meta,
     group_title,
     header,
@@ -53,8 +54,7 @@ def headline_table(diffs: pd.DataFrame, compare_by: str = "tier") -> str:
             for o in outcomes:
                 r = g[g["outcome"] == o].iloc[0]
                 cls = ""
-                if r["higher_is_better"] is not None and not pd.isna(r["ci_low"]) and (
-                        r["ci_low"] > 0 or r["ci_high"] < 0):
+                if r["higher_is_better"] is not None and clear(r):
                     cls = "good" if (r["difference"] > 0) == bool(r["higher_is_better"]) else "bad"
                 cells.append(f'<td class="{cls}">{show(r["difference"], o, True)}<br><span class="muted">'
                              f'{html.escape(interval(r, o))}</span></td>')

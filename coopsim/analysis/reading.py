@@ -94,7 +94,8 @@ def interval(row: Mapping[str, Any], outcome: str) -> str:
     return f"[{show(row['ci_low'], outcome, True)}, {show(row['ci_high'], outcome, True)}]"
 
 
-def _clear(row: Mapping[str, Any]) -> bool:
+def clear(row: Mapping[str, Any]) -> bool:
+    """The 95 % interval of a paired difference excludes zero."""
     return not pd.isna(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
 
 
@@ -127,7 +128,7 @@ def _sentence(group_name: str, row: Mapping[str, Mapping[str, Any]], per_public:
     d = inc["difference"]
     text = (f"{group_name} {'raised' if d >= 0 else 'lowered'} income per person by {abs(d):,.0f} yuan a year "
             f"({_span(inc, 'income_per_capita_mean_yuan', sign=1 if d >= 0 else -1)}"
-            f"{'' if _clear(inc) else '; no change is within it'})")
+            f"{'' if clear(inc) else '; no change is within it'})")
     if pov is not None:
         p = pov["difference"]
         text += (f", {'cut' if p <= 0 else 'raised'} poverty by {abs(100 * p):,.2f} percentage points "
@@ -153,11 +154,10 @@ def answer(diffs: pd.DataFrame, compare_by: str, reference: str, last_years: int
     scenarios = list(dict.fromkeys(income["scenario"]))
     first = scenarios[0]
     order = income[income["scenario"] == first].sort_values("difference", ascending=False)["group"].tolist()
-    sc = diffs[diffs["scenario"] == first]
-    said = [_sentence(group_title(g, compare_by), {o: r for o, r in
-                      ((o, sc[(sc["group"] == g) & (sc["outcome"] == o)]) for o in
-                       ("income_per_capita_mean_yuan", "poverty_rate", "fiscal_cost_yuan")) if not r.empty
-                      for r in [r.iloc[0]]}, value.get((first, g), np.nan)) for g in order]
+    sc = diffs[diffs["scenario"] == first].set_index(["group", "outcome"])
+    said = [_sentence(group_title(g, compare_by), {o: sc.loc[(g, o)] for o in
+                      ("income_per_capita_mean_yuan", "poverty_rate", "fiscal_cost_yuan") if (g, o) in sc.index},
+                      value.get((first, g), np.nan)) for g in order]
     seeds = int(income["seeds"].min())
     out = [f"Under the {scenario_title(first)} scenario, over {years[0]}-{years[1]} (the final {last_years} years), "
            f"against {ref}: " + "; ".join(said) + f". Intervals over {seeds} paired seed{'s' if seeds != 1 else ''}."]

@@ -126,18 +126,21 @@ class SweepProgress:
     def __init__(self, run_dirs: list[Path], progress: str = "auto", poll_s: float = 1.0) -> None:
         from tqdm import tqdm
 
-        self.run_dirs, self.poll_s = run_dirs, poll_s
+        self.poll_s = poll_s
+        self._pending = list(run_dirs)  # the runs not yet seen done (each poll looks at these alone)
         self._stop = threading.Event()
         disable = {"never": True, "always": False}.get(progress, None)  # auto: tqdm's own test for a terminal
-        self.bar = tqdm(total=len(run_dirs), initial=self.count(), unit="run", desc="sweep", disable=disable,
+        self._total = len(run_dirs)
+        self.bar = tqdm(total=self._total, initial=self.count(), unit="run", desc="sweep", disable=disable,
                         dynamic_ncols=True, smoothing=0.1)
         self._thread = threading.Thread(target=self._watch, name="coopsim-sweep-progress", daemon=True)
         if not self.bar.disable:
             self._thread.start()
 
     def count(self) -> int:
-        """The runs done (complete or failed)."""
-        return sum((d / "metadata.json").exists() or (d / FAILURE).exists() for d in self.run_dirs)
+        """The runs done (complete or failed) so far."""
+        self._pending = [d for d in self._pending if not ((d / "metadata.json").exists() or (d / FAILURE).exists())]
+        return self._total - len(self._pending)
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_s):
