@@ -56,6 +56,7 @@ COMMANDS = {
     "coopsim-collect": "one tidy table of a sweep's complete runs, or its runs into one Parquet dataset",
     "coopsim-sensitivity": "Morris screening of the outcomes over chosen config keys (SALib)",
     "coopsim-calibrate": "fit the behavioural parameters to Bijie's facts of 2017-2020 (Optuna)",
+    "coopsim-explore": "the live explorer in the browser: a baseline against a reform, settings in the URL",
 }
 
 

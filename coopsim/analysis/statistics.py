@@ -51,8 +51,11 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def paired_differences(per_run: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Each group's paired difference from ``reference`` per scenario and outcome, with a bootstrap CI."""
+def paired_differences(per_run: pd.DataFrame, reference: str, method: str = "bootstrap") -> pd.DataFrame:
+    """Each group's paired difference from ``reference`` per scenario and outcome, with a 95 % interval over
+    seeds: a percentile bootstrap (``method="bootstrap"``) or a t-interval (``"t"``, honest for few seeds)."""
+    if method not in ("bootstrap", "t"):
+        raise ValueError(f"method={method!r}: allowed bootstrap, t")
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     rows = []
     for scenario, sc in per_run.groupby("scenario", sort=False):
@@ -64,7 +67,7 @@ def paired_differences(per_run: pd.DataFrame, reference: str) -> pd.DataFrame:
             seeds = g.index.intersection(ref.index)
             for o in HEADLINE:
                 d = (g.loc[seeds, o.name] - ref.loc[seeds, o.name]).to_numpy()
-                lo, hi = bootstrap_ci(d, rng)
+                lo, hi = bootstrap_ci(d, rng) if method == "bootstrap" else mean_interval(d)[1:]
                 rows.append({"scenario": scenario, "group": group, "outcome": o.name, "label": o.label,
                              "reference_mean": ref.loc[seeds, o.name].mean(), "group_mean": g.loc[seeds, o.name].mean(),
                              "difference": d.mean(), "ci_low": lo, "ci_high": hi,
