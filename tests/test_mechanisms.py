@@ -149,7 +149,7 @@ def test_the_decomposition_adds_up_on_shared_seeds() -> None:
     marketing = table.loc[("federation.marketing", "income_per_capita_mean_yuan")]
     assert marketing["removed"] != 0 and marketing["alone"] != 0
     assert set(table.index.get_level_values("mechanism")) == {"total", *(m.name for m in own_mechanisms("v2"))}
-    assert "**v2 over v1**" in decomposition.markdown(table.reset_index())
+    assert "**2.0 township federations over 1.0 village cooperatives**" in decomposition.markdown(table.reset_index())
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # mechanisms without runs here: empty differences
@@ -181,6 +181,7 @@ def test_the_summary_switches_the_public_money_off_and_counts_ordered_seeds(tmp_
     decomposition.write(tmp_path, table[table["mechanism"] == "total"], overview.reset_index())
     section = decomposition.html_section(tmp_path)
     assert "<h2>Where each tier's gain comes from</h2>" in section and "1 of 2 seeds" in section
-    assert "<b>total</b> (v1 − none)" in section and "2 paired runs" in section
+    assert "<b>total</b> (1.0 village cooperatives − no cooperatives)" in section and "2 paired runs" in section
+    assert "<th>fiscal cost (million yuan a year)</th>" in section and ">v1<" not in section
     assert "+12 [" in section  # v2 without public money, against none
 

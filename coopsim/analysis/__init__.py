@@ -1,7 +1,7 @@
 """Analysis of runs, from their tables only (never the engine's objects).
 
 - :mod:`~coopsim.analysis.outcomes`: the outcome vocabulary (column, unit, which direction is better);
-- :mod:`~coopsim.analysis.statistics`: paired differences on common seeds, bootstrap intervals;
+- :mod:`~coopsim.analysis.statistics`: paired differences on common seeds, t-intervals;
 - :mod:`~coopsim.analysis.resilience`: depth and recovery of income after a shock;
 - :mod:`~coopsim.analysis.runs`, :mod:`~coopsim.analysis.report`, :mod:`~coopsim.analysis.figures`,
   :mod:`~coopsim.analysis.html`: the comparison report of a sweep;

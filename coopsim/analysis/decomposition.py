@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from coopsim.analysis.outcomes import OUTCOMES
-from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci
+from coopsim.analysis.reading import header
+from coopsim.analysis.statistics import mean_interval
+from coopsim.config import TIER_TITLES
 from coopsim.config.mechanisms import BY_NAME, PUBLIC_MONEY, Mechanism, own_mechanisms, tier_below, tier_mechanisms
 
 #: The outcomes a decomposition shows (income, poverty, collective income, the state's cost).
@@ -73,7 +75,6 @@ def variants(tier: str) -> dict[str, list[str]]:
 def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none") -> pd.DataFrame:
     """Each tier against ``reference`` as shipped and without public money, and the seeds on which the tiers
     come out in order (income per person): one row per tier and version (``shipped``, ``without public money``)."""
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
     rows = []
     for version, suffix in (("shipped", ""), ("without public money", " without public money")):
         groups = [reference, *(f"{t}{suffix}" if f"{t}{suffix}" in set(per_seed["group"]) else t for t in tiers)]
@@ -84,7 +85,7 @@ def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none
             row: dict[str, object] = {"tier": tier, "version": version, "ordered_seeds": ordered,
                                       "seeds": len(income)}
             for outcome in DECOMPOSED:
-                x, lo, hi, _ = _difference(per_seed, group, reference, outcome, rng)
+                x, lo, hi, _ = _difference(per_seed, group, reference, outcome)
                 row.update({outcome: x, f"{outcome}_low": lo, f"{outcome}_high": hi})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -92,23 +93,21 @@ def summary(per_seed: pd.DataFrame, tiers: Sequence[str], reference: str = "none
 
 def summary_markdown(table: pd.DataFrame, reference: str = "none") -> str:
     """The summary as Markdown: income and fiscal cost against ``reference``, shipped and without public money."""
-    lines = [f"**Each tier against `{reference}`**, as shipped and with every public-money mechanism switched off "
+    lines = [f"**Each tier against {_tier(reference)}**, as shipped and with every public-money mechanism switched off "
              "(95 % intervals over seeds)", "", "| " + " | ".join(SUMMARY_HEAD) + " |", "|---" * len(SUMMARY_HEAD) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in _summary_rows(table)]
     return "\n".join(lines)
 
 
-def _difference(
-    per_seed: pd.DataFrame, a: str, b: str, outcome: str, rng: np.random.Generator
-) -> tuple[float, float, float, int]:
-    """Mean paired difference a - b over shared seeds and scenarios, and its bootstrap 95 % interval."""
+def _difference(per_seed: pd.DataFrame, a: str, b: str, outcome: str) -> tuple[float, float, float, int]:
+    """Mean paired difference a - b over shared seeds and scenarios, and its 95 % t-interval."""
     keys = ["scenario", "seed"]
     x = per_seed[per_seed["group"] == a].set_index(keys)[outcome]
     y = per_seed[per_seed["group"] == b].set_index(keys)[outcome]
     shared = x.index.intersection(y.index)
     d = (x.loc[shared] - y.loc[shared]).to_numpy()
-    lo, hi = bootstrap_ci(d, rng)
-    return float(d.mean()), lo, hi, len(d)
+    mean, lo, hi = mean_interval(d)
+    return mean, lo, hi, len(d)
 
 
 def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
@@ -118,12 +117,11 @@ def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
     ``alone`` with their intervals, the mechanism's kind and whether its gain
     is assumed.
     """
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
     label = {name: o.label for name, o in OUTCOMES.items()}
     rows = []
     for tier in tiers:
         for outcome in DECOMPOSED:
-            total = _difference(per_seed, tier, f"{tier} without all", outcome, rng)
+            total = _difference(per_seed, tier, f"{tier} without all", outcome)
             rows.append(
                 {
                     "tier": tier,
@@ -145,8 +143,8 @@ def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
             for m in own_mechanisms(tier):
                 need = requirements(m)
                 with_m, base = _only_label(tier, (*need, m)), _only_label(tier, need)
-                removed = _difference(per_seed, tier, f"{tier} without {m.name}", outcome, rng)
-                alone = _difference(per_seed, with_m, base, outcome, rng)
+                removed = _difference(per_seed, tier, f"{tier} without {m.name}", outcome)
+                alone = _difference(per_seed, with_m, base, outcome)
                 rows.append(
                     {
                         "tier": tier,
@@ -169,19 +167,24 @@ def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
 
 
 def _cell(x: float, lo: float, hi: float, outcome: str) -> str:
+    """A difference and its interval in the unit of its column's header (:func:`header`)."""
     if outcome == "poverty_rate":
-        return f"{100 * x:+.2f} pp [{100 * lo:+.2f}, {100 * hi:+.2f}]"
+        return f"{100 * x:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]"
     if outcome == "fiscal_cost_yuan":
-        return f"{x / 1e6:+,.2f} M [{lo / 1e6:+,.2f}, {hi / 1e6:+,.2f}]"
+        return f"{x / 1e6:+,.2f} [{lo / 1e6:+,.2f}, {hi / 1e6:+,.2f}]"
     return f"{x:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]"
+
+
+def _tier(tier: str) -> str:
+    """A tier by its name (a variant keeps its code)."""
+    return TIER_TITLES.get(tier, tier)
 
 
 #: The outcomes the per-mechanism tables show (income and the state's cost).
 SHOWN = ("income_per_capita_mean_yuan", "fiscal_cost_yuan")
 #: The outcomes the summary shows.
 SUMMARY_SHOWN = ("income_per_capita_mean_yuan", "collective_income_per_village_yuan", "fiscal_cost_yuan")
-SUMMARY_HEAD = ("tier", "version", "income per person (yuan/yr)", "collective income per village (yuan/yr)",
-                "fiscal cost (yuan/yr)", "tiers in order (income)")
+SUMMARY_HEAD = ("tier", "version", *(header(o, difference=True) for o in SUMMARY_SHOWN), "tiers in order (income)")
 
 
 def _tier_tables(table: pd.DataFrame, outcomes: Sequence[str]
@@ -190,8 +193,8 @@ def _tier_tables(table: pd.DataFrame, outcomes: Sequence[str]
     (``total`` first): its name, its kind, and removed | alone per outcome, as text."""
     out = []
     for tier, t in table.groupby("tier", sort=False):
-        labels = [t[t["outcome"] == o]["label"].iloc[0] for o in outcomes]
-        head = ["mechanism", "kind", *(f"{lab}: {way}" for lab in labels for way in ("removed", "alone"))]
+        head = ["mechanism", "kind", *(f"{header(o, difference=True)}: {way}" for o in outcomes
+                                       for way in ("removed", "alone"))]
         rows = []
         for mech, g in t.groupby("mechanism", sort=False):
             first = g.iloc[0]
@@ -203,12 +206,12 @@ def _tier_tables(table: pd.DataFrame, outcomes: Sequence[str]
                 cells += [_cell(r["removed"], r["removed_low"], r["removed_high"], o),
                           _cell(r["alone"], r["alone_low"], r["alone_high"], o) if mech != "total" else ""]
             rows.append((str(mech), kind, cells))
-        out.append((str(tier), str(t["over"].iloc[0]), int(t["seeds"].iloc[0]), head, rows))
+        out.append((_tier(str(tier)), _tier(str(t["over"].iloc[0])), int(t["seeds"].iloc[0]), head, rows))
     return out
 
 
 def _summary_rows(overview: pd.DataFrame) -> list[list[str]]:
-    return [[str(r["tier"]), str(r["version"]), *(_cell(r[o], r[f"{o}_low"], r[f"{o}_high"], o) for o in SUMMARY_SHOWN),
+    return [[_tier(str(r["tier"])), str(r["version"]), *(_cell(r[o], r[f"{o}_low"], r[f"{o}_high"], o) for o in SUMMARY_SHOWN),
              f"{int(r['ordered_seeds'])} of {int(r['seeds'])} seeds"] for _, r in overview.iterrows()]
 
 
@@ -250,9 +253,9 @@ def in_words(overview: pd.DataFrame) -> str:
     """One sentence per version: each tier's income against ``none`` and on how many seeds the tiers are in order."""
     out = []
     for version, v in overview.groupby("version", sort=False):
-        gains = ", ".join(f"{r.tier} {r.income_per_capita_mean_yuan:+,.0f}" for r in v.itertuples())
+        gains = ", ".join(f"{_tier(r.tier)} {r.income_per_capita_mean_yuan:+,.0f}" for r in v.itertuples())
         first = v.iloc[0]
-        out.append(f"{str(version).capitalize()}: income per person against none {gains} yuan a year; the tiers "
+        out.append(f"{str(version).capitalize()}: income per person against {_tier('none')} {gains} yuan a year; the tiers "
                    f"come out in order on {int(first['ordered_seeds'])} of {int(first['seeds'])} seeds.")
     return " ".join(out)
 

@@ -15,15 +15,15 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from coopsim.analysis.reading import group_title, scenario_title  # noqa: E402
 from coopsim.analysis.resilience import smoothed  # noqa: E402
 from coopsim.analysis.runs import onsets_from_runs  # noqa: E402
-from coopsim.analysis.statistics import BOOTSTRAP_SEED, bootstrap_ci  # noqa: E402
+from coopsim.analysis.statistics import mean_interval  # noqa: E402
 
 
-def _band(values: pd.DataFrame, column: str, rng: np.random.Generator) -> pd.DataFrame:
-    """Mean and bootstrap 95 % band of ``column`` over seeds, per x."""
+def _band(values: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean and 95 % t-band of ``column`` over seeds, per x."""
     rows = []
     for x, g in values.groupby("x"):
-        lo, hi = bootstrap_ci(g[column].to_numpy(), rng, 1000)
-        rows.append({"x": x, "mean": g[column].mean(), "lo": lo, "hi": hi})
+        mean, lo, hi = mean_interval(g[column].to_numpy())
+        rows.append({"x": x, "mean": mean, "lo": lo, "hi": hi})
     return pd.DataFrame(rows)
 
 
@@ -40,14 +40,13 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def income_paths(region_year: pd.DataFrame, path: Path, column: str, ylabel: str) -> Path:
-    """A yearly outcome by group per scenario: mean over seeds with a 95 % band."""
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    """A yearly outcome by group per scenario: mean over seeds with a 95 % t-band."""
     scenarios = list(dict.fromkeys(region_year["scenario"]))
     fig, axes = _grid(len(scenarios))
     for ax, scenario in zip(axes, scenarios, strict=True):
         sc = region_year[region_year["scenario"] == scenario]
         for i, (group, g) in enumerate(sc.groupby("group", sort=False)):
-            band = _band(g.assign(x=g["year"]), column, rng)
+            band = _band(g.assign(x=g["year"]), column)
             ax.plot(band["x"], band["mean"], color=f"C{i}", label=group_title(group, "tier"))
             ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
         ax.set_title(scenario_title(scenario))
@@ -125,7 +124,6 @@ def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Pa
                                        .drop_duplicates().to_numpy()))]
     if not shocked:
         return None
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
     base = region_month[region_month["scenario"] == "baseline"]
     fig, axes = _grid(len(shocked))
     for ax, scenario in zip(axes, shocked, strict=True):
@@ -140,13 +138,13 @@ def shock_responses(region_month: pd.DataFrame, onsets: dict[str, int], path: Pa
         data = pd.concat(rows)
         data = data[(data["x"] >= -12) & (data["x"] <= 48)]
         for i, (group, g) in enumerate(data.groupby("group", sort=False)):
-            band = _band(g, "ratio", rng)
+            band = _band(g, "ratio")
             ax.plot(band["x"], band["mean"], color=f"C{i}", label=group_title(group, "tier"))
             ax.fill_between(band["x"], band["lo"], band["hi"], color=f"C{i}", alpha=0.2)
         ax.axhline(100, color="grey", linewidth=0.8)
         ax.axhline(95, color="grey", linewidth=0.8, linestyle="--")
         ax.axvline(0, color="grey", linewidth=0.8)
-        ax.set_title(f"{scenario}: income vs no shock")
+        ax.set_title(f"{scenario_title(scenario)}: income against no shock")
         ax.set_xlabel("months from the onset")
         ax.set_ylabel("% of the no-shock income (3-month average)")
         ax.legend()

@@ -240,8 +240,8 @@ def write_html(path: Path, title: str, compare_by: str, reference: str, runs: pd
 {lead}
 <h2>Paired differences from {html.escape(group_title(reference, compare_by))}</h2>
 <p>Outcomes averaged over {years[0]}-{years[1]} (the final {last_years} years). Each cell: the mean difference
-from the reference on the same seeds, in the unit of its column, and its 95 % interval (percentile bootstrap over
-seeds). Green: better and the interval excludes zero; red: worse.</p>
+from the reference on the same seeds, in the unit of its column, and its 95 % t-interval over
+seeds (n above each table). Green: better and the interval excludes zero; red: worse.</p>
 {headline_table(diffs, compare_by)}
 {levels_table(diffs, reference, compare_by)}
 {money}

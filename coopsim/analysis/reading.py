@@ -285,7 +285,7 @@ def caveats(runs: pd.DataFrame, meta: Mapping[str, Any]) -> list[str]:
                    "not fitted to Bijie's facts.")
     out.append(f"Differences are paired on {seeds} seed{'s' if seeds != 1 else ''}: each group's run and the "
                "reference run share households, prices and shocks (common random numbers). Intervals are "
-               f"percentile bootstraps of the mean over seeds{'; with fewer than 10 seeds they are rough' if seeds < FEW_SEEDS else ''}.")
+               f"95 % t-intervals of the mean over seeds{'; with fewer than 10 seeds they are rough' if seeds < FEW_SEEDS else ''}.")
     out.append("Public money counts every yuan the state pays in the region: pensions, dibao, farm subsidies and "
                "other transfers, secretary pay, the tiers' grants, floor-price payouts, projects, interest "
                "subsidies, the public part of labour export contracts, rewards and platform losses.")

@@ -1,11 +1,11 @@
-"""Comparison reports: collect a sweep's runs, pair them on seeds, bootstrap the
+"""Comparison reports: collect a sweep's runs, pair them on seeds, take the
 differences, draw the figures and write a self-contained HTML report.
 
 Runs are grouped by one config key (``compare_by``, by default ``tier``) and
 paired with the reference group's run of the same scenario and seed — the same
 households, prices and shocks (common random numbers). For each outcome the
 report gives each group's mean paired difference from the reference with a
-bootstrap 95 % confidence interval over seeds.
+95 % t-interval over seeds.
 
 Used by the Hydra callback :class:`ReportCallback` at the end of a sweep
 (``coopsim +experiment=compare_tiers``), or by ``coopsim-report <sweep dir>``.
@@ -22,7 +22,9 @@ from typing import Any
 from coopsim.analysis.decomposition import html_section
 from coopsim.analysis.figures import decile_gains, draw_all
 from coopsim.analysis.html import write_html
-from coopsim.analysis.reading import distribution, fiscal_by_kind, group_title
+from coopsim.analysis.maps import county_changes, county_codes, county_map, village_counties
+from coopsim.analysis.reading import distribution, first_meta, fiscal_by_kind, group_title
+from coopsim.analysis.robustness import robust_section
 from coopsim.analysis.runs import collect, onsets_from_runs, resilience_table
 from coopsim.analysis.statistics import final_years, paired_differences, per_run_outcomes
 from coopsim.io.console import console_script
@@ -65,8 +67,22 @@ def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "no
         if drawn is not None:
             figures = {f"Change of income per person by decile, against {group_title(reference, compare_by)} "
                        "(each household against itself; 95 % t-interval)": drawn, **figures}
+    codes = county_codes(first_meta(runs)["config"]["region"])
+    if codes and not tables["household_final"].empty:  # a region of named counties: the map
+        changes = county_changes(tables["household_final"],
+                                 village_counties(first_meta(runs)["config"]["region"], tables["village_year"]),
+                                 codes, reference)
+        changes.to_csv(sweep_dir / "counties.csv", index=False)
+        drawn = county_map(changes, sweep_dir / "figures" / "county_map.png", compare_by)
+        if drawn is not None:
+            figures = {f"Change of income per person by county, against {group_title(reference, compare_by)} "
+                       "(each household against itself, mean over seeds; counties.csv has the 95 % t-intervals; the model's "
+                       "counties differ only in their number of townships and by chance: no county data of their "
+                       "own yet)":
+                       drawn, **figures}
     return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
-                      diffs, resilience, figures, last_years, tables["region_year"], lead=html_section(sweep_dir),
+                      diffs, resilience, figures, last_years, tables["region_year"],
+                      lead=html_section(sweep_dir) + robust_section(sweep_dir, compare_by),
                       fiscal=fiscal, persons=persons, who_gains=who_gains)
 
 

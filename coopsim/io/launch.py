@@ -95,6 +95,10 @@ def checked_sweep(sweeper: Any, arguments: list[str]) -> Any:
     except OSError as err:
         print(f"coopsim: the sweep directory {sweep_dir} cannot be written: {err}", file=sys.stderr)
         sys.exit(1)
+    if "submitit" in type(sweeper.launcher).__module__:  # a cancelled array's pending tasks end too
+        from coopsim.io.cluster import install
+
+        install()
     failed: list[tuple[Path | str, str]] = []
     returns, job_idx = [], 0
     bar = None if "robust" in sweeper.config else SweepProgress([d for d in dirs if d is not None],
