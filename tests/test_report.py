@@ -53,7 +53,7 @@ def test_who_gains_pairs_each_household_with_itself_under_the_reference() -> Non
             poor = h < 4
             change = (100.0 + seed if poor else -50.0) if h % 5 else 0.0  # every fifth household unchanged
             for group, income in (("none", base), ("v1", base + change)):
-                rows.append({"scenario": "baseline", "seed": seed, "household": h, "group": group, "members": 2,
+                rows.append({"scenario": "baseline", "seed": seed, "household": h, "village": h, "group": group, "members": 2,
                              "registered_poor": poor, "income_per_capita_final_yuan": income})
     deciles, shares = distribution(pd.DataFrame(rows), "none")
     assert list(deciles["decile"]) == list(range(1, 11)) and set(deciles["group"]) == {"v1"}
@@ -90,7 +90,7 @@ def test_the_county_map_pairs_each_household_with_itself_county_by_county(tmp_pa
             county = int(counties.iloc[v])
             for group, income in (("none", 1000.0), ("v3", 1000.0 + 10.0 * county + seed)):
                 rows.append({"scenario": "baseline", "seed": seed, "household": v, "village": v, "group": group,
-                             "members": 1 + v % 3, "income_per_capita_final_yuan": income})
+                             "members": 1 + v % 3, "registered_poor": False, "income_per_capita_final_yuan": income})
     changes = county_changes(pd.DataFrame(rows), counties, codes, "none").set_index("county")
     assert changes.loc[codes[0], "change_yuan"] == pytest.approx(1.5)  # +0 +seed: 1 and 2
     assert changes.loc[codes[7], "change_yuan"] == pytest.approx(71.5)

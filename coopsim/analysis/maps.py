@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coopsim.analysis.reading import group_title, scenario_title
+from coopsim.analysis.reading import group_title, paired_households, scenario_title
 from coopsim.analysis.statistics import mean_interval
 
 #: The county boundaries shipped with the package.
@@ -54,19 +54,10 @@ def county_changes(final: pd.DataFrame, counties: pd.Series, codes: list[str], r
     """For each scenario, group (not the reference) and county: the change of income per person (final years,
     weighted by members) against the same households under ``reference``, mean over seeds, its 95 % t-interval,
     and the county's income per person under the reference."""
-    keys = ["scenario", "seed", "household"]
-    ref = final[final["group"] == reference].set_index(keys)
     rows = []
-    for (scenario, group), g in final[final["group"] != reference].groupby(["scenario", "group"], sort=False):
-        g = g.set_index(keys)
-        common = g.index.intersection(ref.index)
-        r = ref.loc[common]
-        df = pd.DataFrame({"members": r["members"].to_numpy(),
-                           "base": (r["income_per_capita_final_yuan"] * r["members"]).to_numpy(),
-                           "change": ((g.loc[common, "income_per_capita_final_yuan"] - r["income_per_capita_final_yuan"])
-                                      * r["members"]).to_numpy(),
-                           "seed": common.get_level_values("seed"),
-                           "county": counties.reindex(r["village"].to_numpy()).to_numpy()})
+    for scenario, group, df in paired_households(final, reference):
+        df = df.assign(base=df["base"] * df["members"], change=df["change"] * df["members"],
+                       county=counties.reindex(df["village"].to_numpy()).to_numpy())
         sums = df.groupby(["county", "seed"])[["members", "base", "change"]].sum()
         for county, c in sums.groupby(level="county"):
             mean, lo, hi = mean_interval((c["change"] / c["members"]).to_numpy())

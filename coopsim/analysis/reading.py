@@ -12,7 +12,7 @@ answer in words, public money by kind and per yuan of household income gained, c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,23 @@ def fiscal_by_kind(fiscal_year: pd.DataFrame, reference: str, last_years: int) -
 CHANGE_YUAN = 0.5
 
 
+def paired_households(final: pd.DataFrame, reference: str) -> Iterator[tuple[Any, Any, pd.DataFrame]]:
+    """Each scenario and group (not ``reference``) of ``household_final`` (stacked with ``group``): its households
+    paired with themselves under ``reference`` on the same seed — ``seed``, ``household``, ``village``,
+    ``members``, ``base`` (income per person under the reference), ``change`` (yuan a person a year) and
+    ``poor`` (registered poor)."""
+    keys = ["scenario", "seed", "household"]
+    ref = final[final["group"] == reference].set_index(keys)
+    for (scenario, group), g in final[final["group"] != reference].groupby(["scenario", "group"], sort=False):
+        g = g.set_index(keys)
+        common = g.index.intersection(ref.index)
+        r = ref.loc[common]
+        yield scenario, group, pd.DataFrame({
+            "change": g.loc[common, "income_per_capita_final_yuan"] - r["income_per_capita_final_yuan"],
+            "base": r["income_per_capita_final_yuan"], "members": r["members"], "village": r["village"],
+            "poor": r["registered_poor"].astype(bool)}).reset_index()
+
+
 def distribution(final: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Who gains and who loses: each group's households against the same households under ``reference`` on the
     same seed (``household_final`` of the runs, stacked with their ``group``).
@@ -218,16 +235,8 @@ def distribution(final: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.
     mean over seeds with its t-interval."""
     from coopsim.analysis.statistics import mean_interval
 
-    keys = ["scenario", "seed", "household"]
-    ref = final[final["group"] == reference].set_index(keys)
     deciles, shares = [], []
-    for (scenario, group), g in final[final["group"] != reference].groupby(["scenario", "group"], sort=False):
-        g = g.set_index(keys)
-        common = g.index.intersection(ref.index)
-        r = ref.loc[common]
-        df = pd.DataFrame({"change": g.loc[common, "income_per_capita_final_yuan"] - r["income_per_capita_final_yuan"],
-                           "base": r["income_per_capita_final_yuan"], "members": r["members"],
-                           "poor": r["registered_poor"].astype(bool)}).reset_index()
+    for scenario, group, df in paired_households(final, reference):
         df["decile"] = df.groupby("seed")["base"].transform(
             lambda x: np.ceil(10 * x.rank(method="first") / len(x)).astype(int))
         df["weighted"] = df["change"] * df["members"]

@@ -67,19 +67,18 @@ def build_report(sweep_dir: Path, compare_by: str = "tier", reference: str = "no
         if drawn is not None:
             figures = {f"Change of income per person by decile, against {group_title(reference, compare_by)} "
                        "(each household against itself; 95 % t-interval)": drawn, **figures}
-    codes = county_codes(first_meta(runs)["config"]["region"])
+    region = first_meta(runs)["config"]["region"]
+    codes = county_codes(region)
     if codes and not tables["household_final"].empty:  # a region of named counties: the map
-        changes = county_changes(tables["household_final"],
-                                 village_counties(first_meta(runs)["config"]["region"], tables["village_year"]),
-                                 codes, reference)
+        changes = county_changes(tables["household_final"], village_counties(region, tables["village_year"]), codes,
+                                 reference)
         changes.to_csv(sweep_dir / "counties.csv", index=False)
         drawn = county_map(changes, sweep_dir / "figures" / "county_map.png", compare_by)
         if drawn is not None:
             figures = {f"Change of income per person by county, against {group_title(reference, compare_by)} "
-                       "(each household against itself, mean over seeds; counties.csv has the 95 % t-intervals; the model's "
-                       "counties differ only in their number of townships and by chance: no county data of their "
-                       "own yet)":
-                       drawn, **figures}
+                       "(each household against itself, mean over seeds; counties.csv has the 95 % t-intervals; "
+                       "the model's counties differ only in their number of townships and by chance: no county "
+                       "data of their own yet)": drawn, **figures}
     return write_html(sweep_dir / "report.html", title or sweep_dir.parent.name, compare_by, reference, runs,
                       diffs, resilience, figures, last_years, tables["region_year"],
                       lead=html_section(sweep_dir) + robust_section(sweep_dir, compare_by),

@@ -18,7 +18,7 @@ from coopsim.io.run_dir import METADATA
 from coopsim.io.sweeps import complete_runs
 
 
-def _get(config: dict[str, Any], dotted: str) -> Any:
+def config_value(config: dict[str, Any], dotted: str) -> Any:
     """A run's value of a dotted config key (a block with a ``name``, such as ``tier``, gives its name)."""
     node: Any = config
     for part in dotted.split("."):
@@ -45,7 +45,7 @@ def collect(sweep_dir: Path, compare_by: str = "tier",
         print(f"coopsim: DAMAGED {run_dir}: {problem}; left out of the report", file=sys.stderr)
     for run_dir, meta in complete:
         meta_path = run_dir / METADATA
-        group = str(_get(meta["config"], compare_by))
+        group = str(config_value(meta["config"], compare_by))
         runs.append({"run_id": meta["run_id"], "group": group, "tier": meta["tier"], "scenario": meta["scenario"],
                      "seed": meta["seed"], "ablate": meta["config"].get("ablate", "none"),
                      "region": meta["region"], "years": meta["years"], "wall_time_s": meta["wall_time_s"],

@@ -18,11 +18,12 @@ from coopsim.explore import server
 from coopsim.explore.jobs import Busy
 from coopsim.explore.settings import (
     LEVERS,
+    MIN_SEEDS,
     View,
+    fitted,
     lever_applies,
     lever_range,
     lever_title,
-    mechanism_names,
     parse_query,
     scenarios,
     to_query,
@@ -43,10 +44,7 @@ def Controls(view: View, set_view: Any, defaults: dict[str, float]) -> None:
     limits = server.current().limits
 
     def put(**changes: Any) -> None:
-        new = dataclasses.replace(view, **changes, open="")
-        keep = tuple((k, v) for k, v in new.levers if lever_applies(k, new.reform))
-        off = tuple(m for m in new.off if m in mechanism_names(new.reform))
-        set_view(dataclasses.replace(new, levers=keep, off=off))
+        set_view(fitted(dataclasses.replace(view, **changes, open="")))
 
     solara.Select("region", value=view.region, values=list(limits.regions), on_value=lambda v: put(region=v))
     solara.Select("baseline", value=TIER_TITLES[view.baseline], values=[TIER_TITLES[t] for t in TIERS],
@@ -56,7 +54,7 @@ def Controls(view: View, set_view: Any, defaults: dict[str, float]) -> None:
     names = {_scenario_title(s): s for s in scenarios()}
     solara.Select("scenario", value=_scenario_title(view.scenario), values=list(names),
                   on_value=lambda v: put(scenario=names[v]))
-    solara.SliderInt("seeds (paired)", value=view.seeds, min=2, max=limits.max_seeds,
+    solara.SliderInt("seeds (paired)", value=view.seeds, min=MIN_SEEDS, max=limits.max_seeds,
                      on_value=lambda v: put(seeds=v))
     moved = dict(view.levers)
     with solara.Details("the reform's levers", expand=bool(moved)):

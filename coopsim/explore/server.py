@@ -17,23 +17,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from coopsim.analysis.runs import config_value
 from coopsim.config import TIER_TITLES, ConfigError, compose_config, compose_dict
 from coopsim.explore.jobs import Job, Runner
-from coopsim.explore.settings import LEVERS, REGIONS, Limits, View, lever_applies, overrides
+from coopsim.explore.settings import LEVERS, MIN_SEEDS, REGIONS, Limits, View, lever_applies, overrides
 from coopsim.io.console import console_script
 from coopsim.io.helptext import PlainHelp
 
 #: Hydra's compose is one global: one composition at a time.
 _COMPOSE = threading.Lock()
-
-
-def _get(config: dict[str, Any], dotted: str) -> Any:
-    node: Any = config
-    for part in dotted.split("."):
-        node = node[part]
-    return node
 
 
 @dataclass
@@ -54,13 +47,14 @@ class ServerState:
         if tier not in self._defaults:
             with _COMPOSE:
                 config = compose_dict([f"tier={tier}"])
-            self._defaults[tier] = {k: float(_get(config, k)) for k in LEVERS if lever_applies(k, tier)}
+            self._defaults[tier] = {k: float(config_value(config, k)) for k in LEVERS if lever_applies(k, tier)}
         return self._defaults[tier]
 
     def check(self, view: View) -> str:
         """Why a view cannot run ("" if it can): its limits, then its configs composed and validated."""
-        if view.region not in self.limits.regions or not 2 <= view.seeds <= self.limits.max_seeds:
-            return f"this server runs regions {', '.join(self.limits.regions)} with 2 to {self.limits.max_seeds} seeds"
+        if view.region not in self.limits.regions or not MIN_SEEDS <= view.seeds <= self.limits.max_seeds:
+            return (f"this server runs regions {', '.join(self.limits.regions)} with {MIN_SEEDS} to "
+                    f"{self.limits.max_seeds} seeds")
         if view.reform_title() == TIER_TITLES[view.baseline]:
             return "the reform is the baseline: choose another tier, move a lever or switch a mechanism off"
         try:
@@ -117,12 +111,10 @@ def parser() -> argparse.ArgumentParser:
 @console_script("coopsim-explore")
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    for name in ("max_seeds", "workers"):
-        if getattr(args, name) < (2 if name == "max_seeds" else 1):
-            parser().error(f"--{name.replace('_', '-')} {getattr(args, name)}: must be at least "
-                           f"{2 if name == 'max_seeds' else 1}")
-    if args.max_waiting < 0:
-        parser().error(f"--max-waiting {args.max_waiting}: must be 0 or more")
+    for flag, value, least in (("--max-seeds", args.max_seeds, MIN_SEEDS), ("--workers", args.workers, 1),
+                               ("--max-waiting", args.max_waiting, 0)):
+        if value < least:
+            parser().error(f"{flag} {value}: must be at least {least}")
     # the page reads the state from this module by its name (under ``python -m`` this code runs as __main__)
     from coopsim.explore import server
 

@@ -125,6 +125,14 @@ def mechanism_names(tier: str) -> list[str]:
     return [m.name for m in tier_mechanisms(tier)]
 
 
+def fitted(view: View) -> View:
+    """The view with only the levers and switched-off mechanisms its reform's tier has (a change of tier drops
+    the others)."""
+    known = mechanism_names(view.reform)
+    return dataclasses.replace(view, levers=tuple((k, v) for k, v in view.levers if lever_applies(k, view.reform)),
+                               off=tuple(m for m in view.off if m in known))
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text)
@@ -198,9 +206,8 @@ def parse_query(query: str, limits: Limits, sweeps: Sequence[str] = (), start: V
                            f"not a mechanism of {view.reform}")
         else:
             off = tuple(dict.fromkeys(names))
-    off = tuple(n for n in off if n in mechanism_names(view.reform))
-    return dataclasses.replace(view, levers=tuple(sorted(levers.items(), key=lambda kv: LEVERS.index(kv[0]))),
-                               off=off), refused
+    return fitted(dataclasses.replace(view, levers=tuple(sorted(levers.items(), key=lambda kv: LEVERS.index(kv[0]))),
+                                      off=off)), refused
 
 
 def to_query(view: View) -> str:
