@@ -117,7 +117,8 @@ def _graph(region: RegionConfig, township_county: np.ndarray, village_township: 
         name = region.county_names[c] if region.county_names else f"county {c}"
         g.add_node(f"county:{c}", kind="county", index=c, name=name)
     for t in range(n_town):
-        g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]))
+        named = {"code": region.township_codes[t], "name": region.township_names[t]} if region.township_codes else {}
+        g.add_node(f"township:{t}", kind="township", index=t, county=int(township_county[t]), **named)
         g.add_edge(f"county:{township_county[t]}", f"township:{t}", kind="admin")
     for v in range(region.villages):
         start = int(village_starts[v])
@@ -138,16 +139,26 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
     Townships sit on a grid of unit cells; each village is placed uniformly in
     its township's cell, and neighbour ties join the nearest villages.
     Village sizes are lognormal (``village_size_sigma``) with at least ten
-    households each, summing exactly to ``region.households``.
+    households each, summing exactly to ``region.households`` — or, for a
+    region read from a table of townships with their households, to each
+    township's. A table's villages per township replace the even spread.
     """
     n_town = sum(region.townships)
     township_county = np.repeat(np.arange(region.counties, dtype=np.int32), region.townships)
-    villages_per_town = _split_evenly(region.villages, n_town)
+    villages_per_town = (np.asarray(region.township_villages, dtype=np.int64) if region.township_villages
+                         else _split_evenly(region.villages, n_town))
     village_township = np.repeat(np.arange(n_town, dtype=np.int32), villages_per_town)
 
     size_weights = rng.lognormal(0.0, region.village_size_sigma, region.villages)
-    spare = region.households - 10 * region.villages
-    village_households = 10 + allocate(spare, size_weights)
+    if region.township_households:  # each township's households over its own villages, by size
+        village_households = np.zeros(region.villages, dtype=np.int64)
+        first = np.concatenate(([0], np.cumsum(villages_per_town)))
+        for t, total in enumerate(region.township_households):
+            rows = slice(int(first[t]), int(first[t + 1]))
+            village_households[rows] = 10 + allocate(total - 10 * (rows.stop - rows.start), size_weights[rows])
+    else:
+        spare = region.households - 10 * region.villages
+        village_households = 10 + allocate(spare, size_weights)
     village_starts = np.concatenate(([0], np.cumsum(village_households)[:-1])).astype(np.int64)
 
     side = int(np.ceil(np.sqrt(n_town)))

@@ -103,7 +103,7 @@ def test_help_leads_with_what_coopsim_does_the_experiments_and_the_other_command
     for script in set(scripts) - {"coopsim"}:
         assert any(line.startswith(f"  {script} ") for line in lines), script
     # Hydra's part behind it: the config groups, and where the whole config is
-    assert res.stdout.index("Other commands") < res.stdout.index("tier: none, v1, v2, v3")
+    assert res.stdout.index("Other commands") < res.stdout.index("tier: longling, none, songtao, v1, v2, v3")
     assert "coopsim --cfg job" in lines[-3] and "--hydra-help" in lines[-1]
 
 

@@ -37,7 +37,7 @@ BAD = [
     (["tier.cadre_pay.rule=346"], r"'tier.cadre_pay.rule' = '346': must be one of flat, 345"),
     (["seed=-3"], r"config key 'seed' = -3: must be between 0 and 9223372036854775807"),
     (["region.townships=[3,0]"], r"'region.townships' = \[3, 0\]: must list at least one county, each with >= 1 township"),
-    (["region=bijie", "region.townships=[48,40]"],
+    (["region.townships=[3,3]", "+region.county_names=[a]"],
      r"'region.county_names' = .*: must name every county: 2 names \(one per entry of region.townships\) or none"),
     (["region.townships=[10]"], r"'region.villages' = 6: must be >= the number of townships \(10\)"),
     (["engine=mesa"], r"config key 'engine' = 'mesa': must be one of fast, agents"),

@@ -21,8 +21,9 @@ import pytest
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "configs" / "experiment").glob("*.yaml"))
 #: Experiments that are one sweep of runs with a comparison report (robust_tiers is a design of many runs in
-#: jobs: tests/test_robust.py runs it small, against its own golden summary).
-SWEEPS = [e for e in EXPERIMENTS if e != "robust_tiers"]
+#: jobs: tests/test_robust.py runs it small, against its own golden summary; three_designs compares on several
+#: counties: tests/test_places.py runs it small, against its own).
+SWEEPS = [e for e in EXPERIMENTS if e not in ("robust_tiers", "three_designs")]
 FAST = ["region=tiny", "seed=1,2", "hydra.launcher.verbose=0"]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 #: Significant digits kept in a golden summary (enough to see any change of behaviour).

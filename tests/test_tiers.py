@@ -273,7 +273,7 @@ def test_cli_names_the_tier_a_lever_needs() -> None:
 
     assert lever_errors(["tier=v1", "tier.federation.marketing=false"]) == [
         "config key 'tier.federation.marketing' = False: does not apply to tier 'v1' (it has no federation); "
-        "the tiers with a federation are v2, v3"]
+        "the tiers with a federation are v2, v3, longling, songtao"]
     assert len(lever_errors(["-m", "tier=v2,v3", "tier.platform.brand=false"])) == 1
     assert lever_errors(["tier=v3", "tier.platform.brand=false"]) == []
     assert lever_errors(["tier.federation.planning=false"]) != []  # the default tier is v1

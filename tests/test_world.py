@@ -56,12 +56,12 @@ def test_household_columns_follow_the_config() -> None:
 
 
 def test_bijie_region_has_the_real_townships_per_county() -> None:
-    """configs/region/bijie.yaml against the shipped list of township codes (data/bijie_townships.csv)."""
+    """configs/region/bijie.yaml, read from the shipped list of township codes (configs/region/bijie_townships.csv)."""
     import csv
     from collections import Counter
     from pathlib import Path
 
-    with (Path(__file__).resolve().parent.parent / "data" / "bijie_townships.csv").open(encoding="utf-8") as f:
+    with (Path(__file__).resolve().parent.parent / "configs" / "region" / "bijie_townships.csv").open(encoding="utf-8") as f:
         per_county = Counter(row["county_code"] for row in csv.DictReader(f))
     region = run_config("region=bijie").region
     codes = [name.split()[-1] for name in region.county_names]

@@ -37,16 +37,16 @@ from coopsim.config.mechanisms import BY_NAME, PUBLIC_MONEY, Mechanism, own_mech
 DECOMPOSED = ("income_per_capita_mean_yuan", "poverty_rate", "collective_income_per_village_yuan", "fiscal_cost_yuan")
 
 
-def requirements(m: Mechanism) -> tuple[Mechanism, ...]:
-    """What ``m`` needs among its tier's own mechanisms, recursively, in registry order."""
+def requirements(m: Mechanism, tier: str) -> tuple[Mechanism, ...]:
+    """What ``m`` needs among tier ``tier``'s own mechanisms, recursively, in registry order."""
     seen: dict[str, Mechanism] = {}
     todo = list(m.requires)
     while todo:
         name = todo.pop()
-        if name not in seen and BY_NAME[name].tier == m.tier:
+        if name not in seen and BY_NAME[name].in_tier(tier):
             seen[name] = BY_NAME[name]
             todo.extend(BY_NAME[name].requires)
-    return tuple(x for x in own_mechanisms(m.tier) if x.name in seen)
+    return tuple(x for x in own_mechanisms(tier) if x.name in seen)
 
 
 def _only_label(tier: str, mechanisms: Sequence[Mechanism]) -> str:
@@ -62,7 +62,7 @@ def variants(tier: str) -> dict[str, list[str]]:
     """The runs a decomposition of ``tier`` needs: label -> overrides (``tier=...`` and ``ablate=...``)."""
     out = {f"{tier}": [f"tier={tier}"], f"{tier} without all": [f"tier={tier}", "ablate=own"]}
     for m in own_mechanisms(tier):
-        need = requirements(m)
+        need = requirements(m, tier)
         out[f"{tier} without {m.name}"] = [f"tier={tier}", f"ablate={m.name}"]
         out[_only_label(tier, (*need, m))] = [f"tier={tier}", _only((*need, m))]
         out[_only_label(tier, need)] = [f"tier={tier}", _only(need)]
@@ -141,7 +141,7 @@ def decompose(per_seed: pd.DataFrame, tiers: Sequence[str]) -> pd.DataFrame:
                 }
             )
             for m in own_mechanisms(tier):
-                need = requirements(m)
+                need = requirements(m, tier)
                 with_m, base = _only_label(tier, (*need, m)), _only_label(tier, need)
                 removed = _difference(per_seed, tier, f"{tier} without {m.name}", outcome)
                 alone = _difference(per_seed, with_m, base, outcome)

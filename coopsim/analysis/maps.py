@@ -20,6 +20,7 @@ import pandas as pd
 
 from coopsim.analysis.reading import group_title, paired_households, scenario_title
 from coopsim.analysis.statistics import mean_interval
+from coopsim.config.regions import expand_region
 
 #: The county boundaries shipped with the package.
 BOUNDARIES = Path(__file__).with_name("bijie_counties.geojson")
@@ -44,7 +45,9 @@ def county_codes(region: Mapping[str, Any]) -> list[str] | None:
 
 def village_counties(region: Mapping[str, Any], village_year: pd.DataFrame) -> pd.Series:
     """Each village's county (index into ``county_names``): townships are numbered county by county, as many
-    as the region's ``townships`` list gives each."""
+    as the region's ``townships`` list gives each (or its table of townships, ``townships_file``)."""
+    if region.get("townships_file"):
+        region = expand_region(region)
     township_county = np.repeat(np.arange(len(region["townships"])), region["townships"])
     villages = village_year.drop_duplicates("village").set_index("village")["township"]
     return pd.Series(township_county[villages.to_numpy()], index=villages.index, name="county")

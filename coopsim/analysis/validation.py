@@ -5,7 +5,8 @@ Each fact is a number the sources report (``data/calibration_sources.csv``,
 from a run's tables. ``facts_table`` takes the tables of the runs of one
 tier (seeds, each read once by :func:`load_run`) and returns, for each fact, what was reported, the model's mean over
 the seeds and their range. Used by the history replay
-(``configs/experiment/bijie_2017_2020.yaml``) and ``docs/VALIDATION.md``.
+(``configs/experiment/bijie_2017_2020.yaml``), by ``three_designs`` for Longling's 2023 figures
+(:data:`LONGLING_2023`) and ``docs/VALIDATION.md``.
 """
 
 from __future__ import annotations
@@ -95,10 +96,33 @@ FACTS = (
 )
 
 
-def facts_table(runs: Sequence[Tables]) -> pd.DataFrame:
+def village_year_sum(columns: Sequence[str], year: int) -> Callable[[Tables], float]:
+    """The sum over villages of columns of the yearly village table in ``year``."""
+    def measure(run: Tables) -> float:
+        vy = run["village_year"]
+        return float(vy.loc[vy["year"] == year, list(columns)].to_numpy().sum())
+    return measure
+
+
+#: Longling's party-led cooperatives in 2023, as issue 19's sources report them (held out: data/heldout_sources.csv,
+#: ``unverified``: the original article was not found), against a run of ``tier=longling region=longling``.
+LONGLING_2023 = (
+    Fact("party-led cooperatives, end of 2023", "98 (86 village-led, 10 township-led, 2 village-group-led)",
+         "party_led_coops_total [held out, unverified]", region_year_value("coops_founded", 2023)),
+    Fact("the cooperatives' revenue, 2023 (yuan)", "> 13,000,000 (the 98 cooperatives)",
+         "party_led_coops_revenue [held out, unverified]", region_year_value("coop_revenue_yuan", 2023)),
+    Fact("members' income from the cooperatives, 2023 (yuan: wages, land rent, dividends)", "> 30,000,000",
+         "party_led_coops_member_income [held out, unverified]",
+         village_year_sum(("coop_wages_yuan", "coop_land_rent_yuan", "coop_dividends_yuan"), 2023)),
+    Fact("village collectives' income, 2023 (yuan)", "> 3,000,000",
+         "party_led_coops_collective_income [held out, unverified]", region_year_value("collective_income_yuan", 2023)),
+)
+
+
+def facts_table(runs: Sequence[Tables], facts: Sequence[Fact] = FACTS) -> pd.DataFrame:
     """Each fact: what was reported, the model's mean over ``runs`` (their tables) and their range."""
     rows = []
-    for fact in FACTS:
+    for fact in facts:
         values = np.array([fact.measure(r) for r in runs])
         rows.append({"fact": fact.name, "reported": fact.reported, "model": float(values.mean()),
                      "model_min": float(values.min()), "model_max": float(values.max()), "source": fact.source})

@@ -22,10 +22,14 @@ from coopsim.config.scenarios import SECTORS, CityShock, DestinationConfig, Shoc
 from coopsim.config.schema import ConfigError
 from coopsim.config.tiers import (
     BLOCKS,
+    DESIGNS,
+    LADDER,
     TIER_BLOCKS,
+    TIER_PARENT,
     TIER_TITLES,
     CadrePayConfig,
     CooperativeConfig,
+    EnterpriseConfig,
     FederationConfig,
     GovernmentConfig,
     PlatformConfig,
@@ -35,8 +39,9 @@ from coopsim.config.tiers import (
 )
 
 __all__ = [
-    "BLOCKS", "CONFIG_DIR", "SECTORS", "TIER_BLOCKS", "TIER_TITLES", "CadrePayConfig", "CityShock", "CommodityConfig", "ConfigError",
-    "CooperativeConfig", "DestinationConfig", "FederationConfig", "GovernmentConfig", "HouseholdsConfig", "LabourConfig", "MarketConfig",
+    "BLOCKS", "CONFIG_DIR", "DESIGNS", "LADDER", "SECTORS", "TIER_BLOCKS", "TIER_PARENT", "TIER_TITLES", "CadrePayConfig",
+    "CityShock", "CommodityConfig", "ConfigError", "CooperativeConfig", "DestinationConfig", "EnterpriseConfig",
+    "FederationConfig", "GovernmentConfig", "HouseholdsConfig", "LabourConfig", "MarketConfig",
     "PlatformConfig", "RegionConfig", "RunConfig", "Shock", "StateConfig", "TierConfig", "compose_config",
     "compose_dict", "not_in_tier", "onset_month", "parse_config", "tier_levers",
 ]

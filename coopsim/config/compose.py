@@ -4,23 +4,11 @@ run many configs in one process (studies, sensitivity analysis, tests)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from coopsim.config.paths import CONFIG_DIR
 from coopsim.config.run_config import RunConfig, parse_config
 from coopsim.config.schema import ConfigError
-
-
-def _config_dir() -> Path:
-    """The shipped Hydra configs: ``coopsim/configs`` in an installed wheel, the
-    repository's top-level ``configs/`` in a source tree (or an editable install)."""
-    package = Path(__file__).resolve().parents[1]
-    shipped = package / "configs"
-    return shipped if (shipped / "config.yaml").is_file() else package.parent / "configs"
-
-
-#: The shipped Hydra configs.
-CONFIG_DIR = _config_dir()
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from coopsim.config.parameters import Parameter, vocabulary
-from coopsim.config.tiers import TIER_BLOCKS
+from coopsim.config.tiers import LADDER, TIER_BLOCKS
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def sample(uncertainties: Sequence[Uncertainty], unit: np.ndarray) -> list[dict[
 
 def levers() -> dict[str, Lever]:
     """Every lever: the tier, and each mechanism's switch (the vocabulary's ``lever`` rows)."""
-    out = {"tier": Lever("tier", tuple(TIER_BLOCKS), "the tiered system's version: none, 1.0, 2.0, 3.0")}
+    out = {"tier": Lever("tier", LADDER, "the tiered system's version: none, 1.0, 2.0, 3.0")}
     for p in vocabulary().values():
         if p.source == "lever":
             out[p.key] = Lever(p.key, (True, False), p.meaning)

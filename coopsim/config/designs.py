@@ -22,7 +22,7 @@ from coopsim.config.compose import CONFIG_DIR, compose_dict
 from coopsim.config.declarations import apply, declared
 from coopsim.config.run_config import parse_config
 from coopsim.config.schema import ConfigError, fail
-from coopsim.config.tiers import TIER_BLOCKS
+from coopsim.config.tiers import LADDER
 
 #: The calibration's ensemble of parameter sets (best first), which a design draws among.
 ENSEMBLE = CONFIG_DIR / "calibration" / "bijie_ensemble.csv"
@@ -54,10 +54,10 @@ def _int(block: Mapping[str, Any], key: str, low: int, allowed: str) -> int:
 
 def _tiers(block: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = block[key]
-    if not isinstance(value, list | tuple) or not value or any(t not in TIER_BLOCKS for t in value) \
+    if not isinstance(value, list | tuple) or not value or any(t not in LADDER for t in value) \
             or len(set(value)) != len(value):
-        fail(f"robust.{key}", value, f"a list of different tiers among {', '.join(TIER_BLOCKS)}")
-    return tuple(sorted(value, key=list(TIER_BLOCKS).index))
+        fail(f"robust.{key}", value, f"a list of different tiers among {', '.join(LADDER)}")
+    return tuple(sorted(value, key=list(LADDER).index))
 
 
 def parse_design(block: Mapping[str, Any]) -> RobustDesign:
@@ -150,7 +150,7 @@ def _check_tiers(design: RobustDesign, overrides: tuple[str, ...]) -> None:
 
     Raises :class:`ConfigError` naming the tier, the key, the value and what is allowed.
     """
-    tiers = sorted(set(design.tiers) | set(design.sobol_tiers), key=list(TIER_BLOCKS).index)
+    tiers = sorted(set(design.tiers) | set(design.sobol_tiers), key=list(LADDER).index)
     sets = sum(1 for _ in ENSEMBLE.open(encoding="utf-8")) - 1 if ENSEMBLE.is_file() else 0
     if design.members > sets:
         fail("robust.members", design.members, f"at most the {sets} parameter sets of {ENSEMBLE.name}")

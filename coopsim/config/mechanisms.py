@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coopsim.config.schema import fail
-from coopsim.config.tiers import TIER_BLOCKS
+from coopsim.config.tiers import TIER_BLOCKS, TIER_PARENT
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ class Mechanism:
     requires: tuple[str, ...] = ()
     assumed: bool = False
     keys: tuple[str, ...] = field(default=())
+    also: tuple[str, ...] = ()  # other counties' designs (tiers) that have it too
+
+    def in_tier(self, tier: str) -> bool:
+        """Whether it is one of the mechanisms tier ``tier`` adds to its parent."""
+        return self.tier == tier or tier in self.also
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -59,7 +64,10 @@ class Mechanism:
         return tuple(dict.fromkeys((*self.off, *self.keys)))
 
 
-C, G, F, P = "tier.cooperative", "tier.government", "tier.federation", "tier.platform"
+C, G, F, P, E = "tier.cooperative", "tier.government", "tier.federation", "tier.platform", "tier.enterprise"
+#: The designs that have a township tier of their own: Longling's unions (联合社) of at least three village
+#: cooperatives, guided by the township; Songtao's joint party committees (联合党委) over a zone's villages.
+UNION, ZONE = ("longling",), ("songtao",)
 #: The kind of the mechanisms the state pays for.
 PUBLIC_MONEY = "public money"
 
@@ -233,6 +241,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "the members' shares of the technicians' pay",
         {f"{F}.technology": False},
         keys=(f"{C}.extension_yield_gain", f"{C}.technician_yuan_per_year", f"{C}.mu_per_technician"),
+        also=UNION + ZONE,
     ),
     Mechanism(
         "federation.management",
@@ -242,6 +251,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "the members' shares of the accountants' pay (the service fee and the federation's overheads)",
         {f"{F}.management": False},
         keys=(f"{F}.cooperatives_per_accountant", f"{C}.bookkeeping_yuan_per_year"),
+        also=UNION,
     ),
     Mechanism(
         "federation.bulk_inputs",
@@ -251,6 +261,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "a procurement fee to the federation (buying, storing, delivering)",
         {f"{F}.bulk_inputs": False},
         keys=(f"{F}.bulk_input_discount", f"{F}.procurement_share"),
+        also=UNION,
     ),
     Mechanism(
         "federation.marketing",
@@ -262,6 +273,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "haulage to the county's market; the federation carries the price risk, borrows and can fail",
         {f"{F}.marketing": False},
         keys=(f"{F}.bulk_haulage_share",),
+        also=UNION + ZONE,
     ),
     Mechanism(
         "federation.strong_lead_weak",
@@ -272,6 +284,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "the invested surplus; the return is an estimate",
         {f"{F}.strong_lead_weak": False},
         keys=(f"{F}.joint_investment_share", f"{F}.joint_return_annual", f"{F}.weak_village_weight"),
+        also=ZONE,
     ),
     Mechanism(
         "federation.office",
@@ -280,6 +293,20 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "staff and office (what the federation's services cost)",
         "overheads and a service fee on members' revenue",
         {f"{F}.overhead_yuan_per_year": 0.0, f"{F}.service_fee_share": 0.0},
+        also=UNION + ZONE,
+    ),
+    # -- Songtao: the joint committee's zone ----------------------------------------------
+    Mechanism(
+        "federation.one_industry",
+        "songtao",
+        "organisation",
+        "a joint party committee over a zone's villages (联合党委) chooses one industry for the whole zone — the "
+        "one most of its cooperatives' land already grows — and keeps every member to it: the zone's output sold as "
+        "one large lot through one sales link",
+        "the zone's own market takes all of one crop (its local price falls as the area grows: a glut of its own "
+        "making); no spreading of risk across crops; cooperatives that grew another crop replant and wait for a "
+        "first harvest",
+        {f"{F}.one_industry": False},
     ),
     # -- 3.0: the county platform ------------------------------------------------------
     Mechanism(
@@ -353,26 +380,57 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "overheads; the state covers its losses",
         {f"{P}.overhead_yuan_per_year": 0.0},
     ),
+    # -- Longling and Songtao: leading enterprises ------------------------------------------
+    Mechanism(
+        "enterprise.order_contracts",
+        "longling",
+        "market",
+        "double binding (双绑): a leading enterprise binds the cooperatives with order contracts — part of each "
+        "bound village's output bought at the village at a price agreed for the year (no selling cost, no local "
+        "glut) — and the cooperatives bind their households",
+        "the enterprise's discount on the contract price; it reneges when the market falls far below the "
+        "contract, leaving the output to the market when prices are worst; no floor and no public money",
+        {f"{E}.order_contracts": False},
+        keys=(f"{E}.order_share", f"{E}.order_price_share", f"{E}.renege_gap"),
+        also=ZONE,
+    ),
+    Mechanism(
+        "enterprise.processing",
+        "longling",
+        "market",
+        "the enterprise (a company partner in Songtao's 'branch + company + collective + households') buys part "
+        "of the output to process (ham curing, sugar, tea, fungi): local processing jobs, and by contract a second "
+        "payout to the sellers of a share of the processing margin",
+        "processing costs and wages; the owners keep the rest of the margin, and bear its losses",
+        {f"{E}.processing": False},
+        keys=(f"{E}.processing_share", f"{E}.processing_value_added", f"{E}.processing_cost_share",
+              f"{E}.processing_days_per_10k_yuan", f"{E}.processing_rebate_share"),
+        also=ZONE,
+    ),
 )
 
 BY_NAME = {m.name: m for m in MECHANISMS}
+#: Every tier: Bijie's ladder, then the other counties' designs.
 TIERS = tuple(TIER_BLOCKS)
 
 
 def own_mechanisms(tier: str) -> tuple[Mechanism, ...]:
-    """The mechanisms tier ``tier`` adds to the tier below it."""
-    return tuple(m for m in MECHANISMS if m.tier == tier)
+    """The mechanisms tier ``tier`` adds to the tier below it (its parent, :data:`TIER_PARENT`)."""
+    return tuple(m for m in MECHANISMS if m.in_tier(tier))
 
 
 def tier_mechanisms(tier: str) -> tuple[Mechanism, ...]:
-    """Every mechanism of tier ``tier``: its own and those of the tiers below."""
-    below = TIERS[: TIERS.index(tier) + 1] if tier in TIERS else ()
-    return tuple(m for m in MECHANISMS if m.tier in below)
+    """Every mechanism of tier ``tier``: its own and those of the tiers below it, in registry order."""
+    chain = set()
+    while tier in TIER_BLOCKS:
+        chain.add(tier)
+        tier = TIER_PARENT.get(tier, "")
+    return tuple(m for m in MECHANISMS if any(m.in_tier(t) for t in chain))
 
 
 def tier_below(tier: str) -> str:
     """The tier a tier's own mechanisms are added to."""
-    return TIERS[TIERS.index(tier) - 1]
+    return TIER_PARENT[tier]
 
 
 def parse_ablate(value: Any, tier: str) -> tuple[Mechanism, ...]:

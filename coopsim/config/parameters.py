@@ -25,7 +25,7 @@ from pathlib import Path
 #: The vocabulary's table.
 TABLE = Path(__file__).resolve().parent / "parameters.csv"
 #: Parts of a key that name things (a commodity, a destination, a shock, a crop of the farm mix).
-NAMED = ("market.commodities", "labour.destinations", "scenario.shocks", "households.own_farm_mix")
+NAMED = ("market.commodities", "labour.destinations", "scenario.shocks", "households.own_farm_mix", "region.own_farm_mix")
 #: Keys of series by date: their last part is a year or a month (YYYY-MM).
 DATED = ("_by_year", ".prices_yuan")
 

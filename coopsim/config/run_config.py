@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopsim.config.mechanisms import parse_ablate, switch_off
+from coopsim.config.regions import expand_region
 from coopsim.config.scenarios import DestinationConfig, Shock, check_shocks, parse_shocks
 from coopsim.config.schema import (
     MONTHS,
@@ -43,6 +44,16 @@ class RegionConfig:
     village_size_sigma: float = spec(min=0.0, max=2.0)
     neighbours_per_village: int = spec(min=0, max=50)
     county_names: tuple[str, ...] = spec(default=())  # optional, one per county (for tables and reports)
+    # A region from a table of its townships (coopsim.config.regions): the file, and what is read from it.
+    townships_file: str = spec(default="")
+    township_codes: tuple[str, ...] = spec(default=())  # national codes, in the graph's order
+    township_names: tuple[str, ...] = spec(default=())
+    township_villages: tuple[int, ...] = spec(default=())  # () = villages spread evenly over the townships
+    township_households: tuple[int, ...] = spec(default=())  # () = households spread by village size
+    # The region's main crops: when given, what its households grow (and grew at the start, own_farm_mix) and what
+    # its cooperatives choose among; households.crops, households.own_farm_mix, tier.cooperative.industries follow.
+    crops: tuple[str, ...] = spec(default=())
+    own_farm_mix: Mapping[str, float] = spec(default={})
 
     @property
     def counties(self) -> int:
@@ -60,6 +71,23 @@ class RegionConfig:
             fail(f"{path}.villages", self.villages, f"must be >= the number of townships ({townships})")
         if self.households < 10 * self.villages:
             fail(f"{path}.households", self.households, f"must be >= 10 per village ({10 * self.villages})")
+        for key, total in (("township_codes", None), ("township_names", None), ("township_villages", self.villages),
+                           ("township_households", self.households)):
+            values = getattr(self, key)
+            if values and len(values) != townships:
+                fail(f"{path}.{key}", list(values), f"one per township ({townships}) or none")
+            if values and total is not None and (min(values) < 1 or sum(values) != total):
+                fail(f"{path}.{key}", list(values), f"whole numbers >= 1 summing to {path}.{key.split('_')[1]} "
+                                                    f"({total})")
+        if self.township_villages and self.township_households and any(
+                h < 10 * v for v, h in zip(self.township_villages, self.township_households, strict=True)):
+            fail(f"{path}.township_households", list(self.township_households),
+                 "at least 10 households for each village of the township")
+        if set(self.own_farm_mix) - set(self.crops):
+            fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), f"shares of the region's crops ({path}.crops: "
+                                                                  f"{', '.join(self.crops) or 'none given'}) only")
+        if self.crops and not self.own_farm_mix:
+            fail(f"{path}.own_farm_mix", {}, f"what share of households grew each of {path}.crops at the start")
 
 
 @dataclass(frozen=True)
@@ -332,6 +360,24 @@ def _strip_tier_optional(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "tier": tier}
 
 
+def _region_from_table(data: dict[str, Any]) -> dict[str, Any]:
+    """A region with a ``townships_file`` read from it (:func:`~coopsim.config.regions.expand_region`); a region's
+    main crops (``region.crops``) made what its households grow and its cooperatives choose among."""
+    region = data.get("region")
+    if not isinstance(region, Mapping):
+        return data
+    if "townships_file" in region and (region["townships_file"] or not region.get("townships")):
+        region = expand_region(region)  # (a region without townships of its own must name its table)
+    crops = region.get("crops")
+    if crops:
+        data["households"] = {**(data.get("households") or {}), "crops": list(crops),
+                              "own_farm_mix": dict(region.get("own_farm_mix") or {})}
+        tier = data.get("tier")
+        if isinstance(tier, Mapping) and isinstance(tier.get("cooperative"), Mapping):
+            data["tier"] = {**tier, "cooperative": {**tier["cooperative"], "industries": list(crops)}}
+    return {**data, "region": region}
+
+
 def _apply_ablation(data: dict[str, Any]) -> dict[str, Any]:
     """``ablate`` switches mechanisms of the tier off (:func:`~coopsim.config.mechanisms.parse_ablate`)."""
     tier = data.get("tier") or {}
@@ -360,7 +406,7 @@ def parse_config(data: Mapping[str, Any]) -> RunConfig:
 def _parse(data: Mapping[str, Any]) -> RunConfig:
     if not isinstance(data.get("tier"), Mapping):
         fail("tier", data.get("tier"), "must be a mapping with a 'name' (one of " + ", ".join(TIER_BLOCKS) + ")")
-    data = _apply_ablation(_strip_tier_optional(dict(data)))
+    data = _apply_ablation(_strip_tier_optional(_region_from_table(dict(data))))
     scenario = data.pop("scenario", None) or {}
     if not isinstance(scenario, Mapping):
         fail("scenario", scenario, "must be a mapping with 'shocks'")

@@ -40,6 +40,7 @@ class RolloutConfig:
     spread_month: int = spec(choices=MONTHS)
     complete_year: int = spec(**YEAR)
     complete_month: int = spec(choices=MONTHS)
+    coverage_share: float = spec(default=1.0, **SHARE)  # of villages that ever found one (the others never do)
 
     def check(self, path: str) -> None:
         pilot, spread = (self.pilot_year, self.pilot_month), (self.spread_year, self.spread_month)
@@ -207,6 +208,7 @@ class FederationConfig:
     marketing: bool = spec()
     bulk_haulage_share: float = spec(**SHARE)
     strong_lead_weak: bool = spec()
+    one_industry: bool = spec(tiers=("songtao",))  # a joint committee: one industry for the zone (township), kept
     joint_investment_share: float = spec(**SHARE)
     joint_return_annual: float = spec(min=-1.0, max=1.0)
     weak_village_weight: float = spec(min=1.0, max=1000.0)
@@ -243,16 +245,15 @@ class GovernmentConfig:
 
 
 @dataclass(frozen=True)
-class PlatformConfig:
-    """A county state-owned platform company (tier 3.0). The booleans are the levers."""
+class ContractsConfig:
+    """What a county platform and a leading enterprise share: when they start in each county, order contracts with
+    the cooperatives ("double binding") and processing of what they buy."""
 
     start_year: int = spec(**YEAR)
     start_month: int = spec(choices=MONTHS)
     pioneer_share: float = spec(**SHARE)
     complete_year: int = spec(**YEAR)
     complete_month: int = spec(choices=MONTHS)
-    floor_price: bool = spec()
-    floor_share: float = spec(min=0.0, max=2.0)
     order_contracts: bool = spec()
     order_share: float = spec(**SHARE)
     order_price_share: float = spec(min=0.0, max=2.0)
@@ -263,6 +264,17 @@ class PlatformConfig:
     processing_cost_share: float = spec(**SHARE)
     processing_days_per_10k_yuan: float = spec(min=0.0, max=10_000.0)
     processing_rebate_share: float = spec(**SHARE)
+
+    def check(self, path: str) -> None:
+        check_spread(self, path)
+
+
+@dataclass(frozen=True)
+class PlatformConfig(ContractsConfig):
+    """A county state-owned platform company (tier 3.0). The booleans are the levers."""
+
+    floor_price: bool = spec()
+    floor_share: float = spec(min=0.0, max=2.0)
     brand: bool = spec()
     brand_premium: float = spec(min=0.0, max=2.0)
     brand_fee_share: float = spec(**SHARE)
@@ -278,10 +290,18 @@ class PlatformConfig:
     overhead_yuan_per_year: float = spec(**YUAN)
 
     def check(self, path: str) -> None:
-        check_spread(self, path)
+        super().check(path)
         if self.export_labour_share + self.export_margin_share > 1.0:
             fail(f"{path}.export_margin_share", self.export_margin_share,
                  f"export_labour_share + export_margin_share must be <= 1 (labour is {self.export_labour_share})")
+
+
+@dataclass(frozen=True)
+class EnterpriseConfig(ContractsConfig):
+    """Leading enterprises (龙头企业), one partner per county: "double binding" (双绑) — the enterprise binds the
+    cooperatives with order contracts, the cooperatives bind their households — and processing of what it buys,
+    with a second payout to the sellers by contract. Private: its owners take its margin and bear its losses; no
+    public money. The booleans are the levers."""
 
 
 #: Blocks of rules that apply to every cooperative from their date (the governments'): a date after the run
@@ -294,7 +314,17 @@ TIER_BLOCKS = {
     "v1": ("cooperative", "government"),
     "v2": ("cooperative", "government", "federation"),
     "v3": ("cooperative", "government", "federation", "platform"),
+    "longling": ("cooperative", "government", "federation", "enterprise"),
+    "songtao": ("cooperative", "government", "federation", "enterprise"),
 }
+
+#: Bijie's tiered system, each version on the one before (the ladder the studies and the explorer compare).
+LADDER = ("none", "v1", "v2", "v3")
+#: The tier each tier adds its own mechanisms to: the ladder's version below, or for another county's design the
+#: village cooperatives it builds on. With its own mechanisms off (``ablate=own``) a tier is exactly its parent.
+TIER_PARENT = {"v1": "none", "v2": "v1", "v3": "v2", "longling": "v1", "songtao": "v1"}
+#: The designs of the places issue: each county's way of organising its party-led cooperatives, as a tier.
+DESIGNS = {"bijie": "v3", "longling": "longling", "songtao": "songtao"}
 
 #: Each tier by name, as a reader meets it (reports, summaries, the command line).
 TIER_TITLES = {
@@ -302,6 +332,8 @@ TIER_TITLES = {
     "v1": "1.0 village cooperatives",
     "v2": "2.0 township federations",
     "v3": "3.0 county platform",
+    "longling": "Longling: township unions and enterprise double binding",
+    "songtao": "Songtao: joint committees, one industry a zone, company partners",
 }
 
 
@@ -315,6 +347,7 @@ class TierConfig:
     government: GovernmentConfig | None = None
     federation: FederationConfig | None = None
     platform: PlatformConfig | None = None
+    enterprise: EnterpriseConfig | None = None
 
     def check(self, path: str) -> None:
         for block in BLOCKS:
@@ -339,9 +372,11 @@ BLOCKS = tuple(BLOCK_TYPES)
 
 
 def tier_levers(tier: str) -> list[str]:
-    """The boolean levers of a tier's blocks, as ``block.name``."""
+    """The boolean levers of a tier's blocks, as ``block.name`` (a lever of one design only, ``spec(tiers=...)``,
+    is that design's)."""
     return [f"{block}.{f.name}" for block in TIER_BLOCKS.get(tier, ())
-            for f in dataclasses.fields(BLOCK_TYPES[block]) if f.type in ("bool", bool)]
+            for f in dataclasses.fields(BLOCK_TYPES[block])
+            if f.type in ("bool", bool) and tier in f.metadata.get("tiers", (tier,))]
 
 
 def not_in_tier(block: str, tier: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 import solara
 
 from coopsim.config import TIER_TITLES
-from coopsim.config.mechanisms import TIERS, tier_mechanisms
+from coopsim.config.mechanisms import tier_mechanisms
+from coopsim.config.tiers import LADDER as TIERS
 from coopsim.explore import server
 from coopsim.explore.jobs import Busy
 from coopsim.explore.settings import (

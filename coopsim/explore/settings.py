@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from coopsim.config import CONFIG_DIR, TIER_BLOCKS, TIER_TITLES
-from coopsim.config.mechanisms import TIERS, tier_mechanisms
+from coopsim.config.mechanisms import tier_mechanisms
 from coopsim.config.parameters import parameter
+from coopsim.config.tiers import LADDER as TIERS
 
 #: The regions, smallest first (a server allows those up to its ``--max-region``).
 REGIONS = ("tiny", "small", "county")

@@ -1,6 +1,8 @@
 """Institutions of the tiers: village cooperatives (1.0) and the partners above
 them — the governments' rules for every cooperative (public projects, the reward
-fund; 1.0 and up), township federations (2.0), county platforms (3.0).
+fund; 1.0 and up), township federations (2.0; Longling's unions and Songtao's
+joint committees are federations with other levers), county platforms (3.0),
+leading enterprises (Longling's and Songtao's double binding).
 
 - :mod:`~coopsim.institutions.base`: the protocol (accounts at a level; the
   hooks through which a partner takes part in the cooperatives' month and year);
@@ -21,6 +23,7 @@ import numpy as np
 from coopsim.config import RunConfig
 from coopsim.institutions.base import Institution, Level, Partner
 from coopsim.institutions.cooperative import VillageCooperatives
+from coopsim.institutions.enterprise import LeadingEnterprises
 from coopsim.institutions.federation import TownshipFederations
 from coopsim.institutions.government import CountyGovernments
 from coopsim.institutions.platform import CountyPlatforms
@@ -31,7 +34,7 @@ from coopsim.world import World
 
 #: Every kind of partner, by its config block, in the order the cooperatives' operations consult them.
 PARTNERS: dict[str, type[Partner]] = {"government": CountyGovernments, "federation": TownshipFederations,
-                                      "platform": CountyPlatforms}
+                                      "platform": CountyPlatforms, "enterprise": LeadingEnterprises}
 
 #: The ledger blocks of every institution, with their level (the cooperatives' and the village collectives' first).
 BLOCKS: dict[str, str] = {VillageCooperatives.block: "village", "collective": "village",
@@ -59,5 +62,6 @@ def build(cfg: RunConfig, world: World, market: Market, ledger: Ledger,
     return coops, tuple(partners)
 
 
-__all__ = ["BLOCKS", "PARTNERS", "CountyGovernments", "CountyPlatforms", "Institution", "Level", "Partner", "TownshipFederations",
+__all__ = ["BLOCKS", "PARTNERS", "CountyGovernments", "CountyPlatforms", "Institution", "LeadingEnterprises", "Level",
+           "Partner", "TownshipFederations",
            "VillageCooperatives", "build"]

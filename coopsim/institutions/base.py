@@ -130,7 +130,8 @@ class PlanningTerms:
     (``county_haulage``; ``None``: its township's market only); the yield gain
     of extension and what the technicians cost a year per mu
     (``technician_yuan_per_mu``; ``inf``: no extension; shared across a
-    township: ``shared_technician_yuan_per_mu``)."""
+    township: ``shared_technician_yuan_per_mu``); the one industry a joint
+    committee keeps its zone to (``zone_industry``), if any."""
 
     herding: float
     temperature: float
@@ -139,6 +140,7 @@ class PlanningTerms:
     extension_gain: float
     technician_yuan_per_mu: float
     shared_technician_yuan_per_mu: float
+    zone_industry: int = -1  # a joint committee's one industry for the village's zone (a market index; -1: none)
 
 
 @dataclass

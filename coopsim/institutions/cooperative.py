@@ -201,10 +201,12 @@ class VillageCooperatives(Institution):
         land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
         nb = self.world.neighbours[v]
         neighbour_choices = self.candidate_positions(self.industry[nb[self.founded[nb]]])
-        herding, temperature = self.choice_rule(v)
+        plan = self.planning_terms(v)
         members = int(hh.coop_member[sl].sum())
-        pick = choose_industry(self.expected_net_per_mu(v, t, land, members), neighbour_choices, herding,
-                               temperature, float(u[0]), float(u[1]))
+        zone = self.candidate_positions(np.array([plan.zone_industry] if plan.zone_industry >= 0 else []))
+        pick = zone[0] if len(zone) else choose_industry(self.expected_net_per_mu(v, t, land, members),
+                                                         neighbour_choices, plan.herding, plan.temperature,
+                                                         float(u[0]), float(u[1]))
         self.industry[v] = self.industries[pick]
         self.founded[v] = True
         self.membership_version += 1
@@ -322,6 +324,20 @@ class VillageCooperatives(Institution):
         out[rows, self.industry[rows]] = self.land_mu(hh)[rows]
         return out
 
+    def zone_industries(self) -> np.ndarray:
+        """Each village's joint-committee industry where its partners keep it to one among its candidates (a
+        market index), else -1."""
+        out = np.full(self.world.n_villages, -1, dtype=np.int64)
+        if not any(getattr(p.cfg, "one_industry", False) for p in self.partners):
+            return out
+        candidate = np.zeros(len(self.market.names), dtype=bool)
+        candidate[self.industries] = True
+        for v in range(self.world.n_villages):
+            zone = self.planning_terms(v).zone_industry
+            if zone >= 0 and candidate[zone]:
+                out[v] = zone
+        return out
+
     def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray, land_mu: np.ndarray, members: np.ndarray) -> int:
         """Switch loss-making industries after ``review_after_months`` of harvests.
 
@@ -329,19 +345,26 @@ class VillageCooperatives(Institution):
         ``land_mu`` the land each cooperative farms, ``members`` its member households. A
         cooperative re-chooses (without herding) from what it expects now;
         a new industry starts its own wait for the first harvest next month.
+        A cooperative whose joint committee keeps its zone to one industry
+        (:meth:`zone_industries`) switches to it, loss or not.
         Returns the number of switches.
         """
         m = self.market
         ind = np.maximum(self.industry, 0)
         harvesting_since = self.planted_month + m.months_to_first_harvest[ind]
         due = self.founded & (profit_fen < 0) & (t - harvesting_since + 1 >= self.cfg.review_after_months)
+        zone = self.zone_industries()
+        due |= self.founded & (zone >= 0) & (zone != self.industry)  # a joint committee keeps its zone to one
         switched = 0
         for v in np.flatnonzero(due):
-            _herding, temperature = self.choice_rule(int(v))
-            pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land_mu[v]),
-                                                                            int(members[v])),
-                                                   np.array([], dtype=np.int64), 0.0,
-                                                   temperature, 1.0, float(u[v, 1]))]
+            if zone[v] >= 0:
+                pick = zone[v]
+            else:
+                _herding, temperature = self.choice_rule(int(v))
+                pick = self.industries[choose_industry(self.expected_net_per_mu(int(v), t, float(land_mu[v]),
+                                                                                int(members[v])),
+                                                       np.array([], dtype=np.int64), 0.0,
+                                                       temperature, 1.0, float(u[v, 1]))]
             if pick != self.industry[v]:
                 self.industry[v], self.planted_month[v] = pick, t + 1
                 switched += 1

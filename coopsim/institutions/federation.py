@@ -59,6 +59,8 @@ class TownshipFederations(Partner):
         self.purchases_ytd_fen = np.zeros(world.n_villages, dtype=np.int64)
         #: The villages whose output goes through the back-end contract this month.
         self.marketing = np.zeros(world.n_villages, dtype=bool)
+        #: A joint committee's one industry for each township's zone (a market index; -1: none chosen).
+        self.zone_industry = np.full(n, -1, dtype=np.int64)
 
     # -- who is served -----------------------------------------------------
     def serving(self, founded: np.ndarray) -> np.ndarray:
@@ -86,6 +88,8 @@ class TownshipFederations(Partner):
     def start(self, t: int, towns: np.ndarray) -> None:
         """Found the federations of ``towns`` (a mask); the state seeds their pooled funds."""
         self.active |= towns
+        if self.cfg.one_industry:  # the zone's leading industry: the one with the most land planted there now
+            self.zone_industry = np.where(towns, np.argmax(self.market.planted_mu, axis=1), self.zone_industry)
         if self.cfg.fund:
             seed = np.where(towns, int(to_fen(self.cfg.fund_seed_yuan)), 0).astype(np.int64)
             self.ledger.pay_block("state", "federation", seed, "federation_fund_seed")
@@ -127,6 +131,8 @@ class TownshipFederations(Partner):
             terms.one_lot, terms.county_haulage = True, cfg.bulk_haulage_share
         if cfg.technology:
             terms.technician_yuan_per_mu = min(terms.technician_yuan_per_mu, terms.shared_technician_yuan_per_mu)
+        if cfg.one_industry:
+            terms.zone_industry = int(self.zone_industry[town])
 
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
         """Technicians shared across the township: each member pays its share, by land, of the

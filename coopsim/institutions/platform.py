@@ -80,8 +80,8 @@ class CountyPlatforms(Partner):
         self._sellers: list[tuple[Accounts, np.ndarray]] = []
 
     def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
-        """Villages reached by platform mechanism ``name`` (a boolean lever)."""
-        return founded & self.active[self.village_county] & bool(getattr(self.cfg, name))
+        """Villages reached by mechanism ``name`` (a boolean lever; one its config does not have is off)."""
+        return founded & self.active[self.village_county] & bool(getattr(self.cfg, name, False))
 
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
         """Start in each county on its date; write the year's order contracts there and each January."""
@@ -136,7 +136,7 @@ class CountyPlatforms(Partner):
         return self.bought_fen
 
     def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
-                  industry: np.ndarray) -> np.ndarray:
+                  industry: np.ndarray) -> np.ndarray | None:
         """The state pays contracted villages the gap below the floor: ``floor_share`` of the price
         their contract was written against."""
         floor = self.lever("floor_price", founded)
@@ -154,7 +154,7 @@ class CountyPlatforms(Partner):
     def pay_sellers(self, seller: Accounts, mask: np.ndarray) -> None:
         """Pay for what it bought to process (the second payout on it follows the processing)."""
         bought = seller.level.totals(np.where(mask, self.bought_fen, 0))
-        self.pay_down(seller, bought, "platform_purchases")
+        self.pay_down(seller, bought, f"{self.block}_purchases")
         self._sellers.append((seller, bought))
 
     def after_sales(self, sale: Sale, hh: Households, day_wage_yuan: float) -> np.ndarray | None:
@@ -188,8 +188,8 @@ class CountyPlatforms(Partner):
         led, cfg = self.ledger, self.cfg
         per_county = self.level.totals(bought_fen)
         sales = to_fen(per_county / 100.0 * (1 + cfg.processing_value_added))
-        led.pay_block("market", "platform", sales, "processed_sales")
-        led.collect_block("platform", "market", to_fen(per_county / 100.0 * cfg.processing_cost_share),
+        led.pay_block("market", self.block, sales, "processed_sales")
+        led.collect_block(self.block, "market", to_fen(per_county / 100.0 * cfg.processing_cost_share),
                           "processing_costs")
         wage_total = to_fen(per_county / 100.0 / 10_000 * cfg.processing_days_per_10k_yuan * day_wage_yuan)
         workers = np.add.reduceat(hh.home_workers, self.household_starts)
@@ -202,7 +202,7 @@ class CountyPlatforms(Partner):
             return None
         wages = home_workers * self.wage_per_worker_fen[county]
         starts = np.flatnonzero(np.diff(county, prepend=-1))
-        self.ledger.groups_pay_rows("platform", county[starts], starts, "household", rows, wages, "processing_wages")
+        self.ledger.groups_pay_rows(self.block, county[starts], starts, "household", rows, wages, "processing_wages")
         return wages
 
     # -- cheaper credit -------------------------------------------------------------

@@ -6,6 +6,9 @@ import numpy as np
 
 from coopsim.config import CooperativeConfig
 
+#: The founding month of a village the rollout never reaches (after any run's end).
+NEVER = np.iinfo(np.int64).max
+
 
 def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rng: np.random.Generator) -> np.ndarray:
     """Month (from the run start) in which each village founds its cooperative.
@@ -13,7 +16,9 @@ def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rn
     A ``pilot_share`` of villages, drawn at random, found in the pilot month;
     the others in a month drawn uniformly from the month the spread starts
     up to the month the rollout completes. Months before the run start are
-    clipped to 0.
+    clipped to 0. Only a ``coverage_share`` of the villages, drawn at random
+    (after the months, so that full coverage draws nothing more), ever found
+    one: the others' month is :data:`NEVER`.
     """
     r = cfg.rollout
     pilot = (r.pilot_year - start_year) * 12 + r.pilot_month - 1
@@ -25,6 +30,9 @@ def founding_months(cfg: CooperativeConfig, start_year: int, n_villages: int, rn
     months[order[:n_pilot]] = pilot
     later = rng.integers(min(spread, complete), complete + 1, size=n_villages - n_pilot)
     months[order[n_pilot:]] = later
+    if r.coverage_share < 1.0:  # the villages the party-led cooperatives never reach
+        never = rng.permutation(n_villages)[: n_villages - int(round(r.coverage_share * n_villages))]
+        months[never] = NEVER
     return np.maximum(months, 0)
 
 

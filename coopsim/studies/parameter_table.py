@@ -149,7 +149,7 @@ def render() -> str:
     fitted = {k: estimates[k] for k, v in base.items() if estimates.get(k) != v}
     parts = [section("Run settings and thresholds", group_table(
         {k: v for k, v in base.items() if "." not in k}, notes, fitted))]
-    regions = sorted(options("region"), key=lambda opt: composed(f"region={opt}")["region"]["households"])
+    regions = sorted(options("region"), key=lambda opt: composed(f"region={opt}")["region"].get("households") or 0)
     parts.append(section("Regions (`region=`)", wide_table(
         {r: leaves({"region": composed(f"region={r}")["region"]}) for r in regions}, notes)))
     for group in DEFAULT_GROUPS:

@@ -58,7 +58,7 @@ from coopsim.analysis.statistics import final_years
 from coopsim.config import ConfigError, RunConfig, parse_config
 from coopsim.config.declarations import Uncertainty, apply, declared, latin_hypercube, sample
 from coopsim.config.designs import ENSEMBLE, RobustDesign, base_configs, fixed_keys, parse_design, run_overrides
-from coopsim.config.tiers import TIER_BLOCKS
+from coopsim.config.tiers import LADDER
 from coopsim.io.dataset import KEY, RUNS, RunDataset
 from coopsim.io.helptext import PlainHelp
 from coopsim.io.run_dir import RunDirError
@@ -67,7 +67,7 @@ from coopsim.run import simulate
 from coopsim.studies.calibration import FITTED
 
 #: The tiers, from none up.
-TIERS = tuple(TIER_BLOCKS)
+TIERS = LADDER
 #: The factor drawing one of the calibration's parameter sets.
 CALIBRATION_SET = "calibration_set"
 #: The outcomes compared (columns of ``region_year``; direction and unit from the outcome vocabulary).

@@ -34,7 +34,7 @@ from coopsim.analysis import decomposition
 from coopsim.analysis.outcomes import HEADLINE, names
 from coopsim.analysis.report import ReportCallback
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
-from coopsim.config import TIER_BLOCKS, compose_config
+from coopsim.config import LADDER, compose_config
 from coopsim.config.mechanisms import own_mechanisms
 from coopsim.io.console import console_script
 from coopsim.io.helptext import PlainHelp
@@ -42,8 +42,9 @@ from coopsim.io.sweeps import FAILED_CALLBACKS, complete_runs
 from coopsim.run import simulate_scenario
 from coopsim.studies.variants import run_variant
 
-#: Every tier, from none up; the tiers with mechanisms of their own (to switch off, to decompose).
-TIERS = tuple(TIER_BLOCKS)
+#: Bijie's tiers, from none up (other counties' designs: +experiment=three_designs); the tiers with mechanisms of
+#: their own (to switch off, to decompose).
+TIERS = LADDER
 WITH_LEVERS = tuple(t for t in TIERS if own_mechanisms(t))
 
 
