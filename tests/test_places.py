@@ -158,6 +158,8 @@ def test_three_designs_writes_its_table_and_decomposition(tmp_path: Path) -> Non
     income = table[table["outcome"] == "income_per_capita_mean_yuan"]
     assert (income["ci_low"] <= income["difference"]).all() and (income["difference"] <= income["ci_high"]).all()
     page = (out / "three_designs.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "What transfers" in html and "src=\"http" not in html
     assert "enterprise.order_contracts" in page and "What transfers" in page
     dec = pd.read_csv(out / "decomposition_longling" / "decomposition.csv")
     assert {"federation.marketing", "enterprise.processing", "total"} <= set(dec["mechanism"])

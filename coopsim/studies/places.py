@@ -16,7 +16,9 @@ t-intervals over seeds) and decomposes each design's gain over the village
 cooperatives it builds on into its mechanisms, on its own county
 (:mod:`coopsim.analysis.decomposition`, under the baseline, on the first
 ``decomposition_seeds`` seeds), into ``decomposition_<design>/``; then
-``three_designs.md`` with both.
+``three_designs.md`` with both (and Longling's 2023 figures against the
+held-out reported ones, ``longling_2023.csv``), and ``report.html``: the
+page with a figure of each design's gain on each county.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 
 from coopsim.analysis import decomposition
+from coopsim.analysis.figures import designs_figure
+from coopsim.analysis.html import markdown_page
 from coopsim.analysis.outcomes import OUTCOMES
 from coopsim.analysis.runs import collect
 from coopsim.analysis.statistics import paired_differences, per_run_outcomes
@@ -143,6 +147,15 @@ def write_page(sweep_dir: Path, table: pd.DataFrame, decompositions: dict[str, s
     return path
 
 
+def write_report(sweep_dir: Path, table: pd.DataFrame, page: Path) -> Path:
+    """``report.html``: the page (``three_designs.md``) as one self-contained HTML page, with the designs' figure."""
+    figures = sweep_dir / "figures"
+    figures.mkdir(exist_ok=True)
+    designs_figure(table, figures / "income_gain_by_design_and_county.png", PLACE_TITLES)
+    return markdown_page(sweep_dir / "report.html", "three_designs: three places, three designs",
+                         page.read_text(encoding="utf-8"), figures)
+
+
 def longling_2023(complete: Sequence[tuple[Path, dict[str, Any]]]) -> pd.DataFrame | None:
     """Longling's 2023 cooperative figures as reported (held out) beside the runs of Longling's design on Longling
     under the baseline (mean over seeds and their range); None without such runs or without 2023."""
@@ -197,8 +210,9 @@ class ThreeDesignsReport(Callback):  # type: ignore[misc,valid-type]
             if longling is not None:
                 longling.to_csv(sweep_dir / "longling_2023.csv", index=False)
             path = write_page(sweep_dir, table, texts, self.region, longling)
+            report = write_report(sweep_dir, table, path)
         except Exception as err:
             FAILED_CALLBACKS.append(f"{sweep_dir}: three designs: {err}")
             print(f"coopsim: the three designs' report of {sweep_dir} failed: {err}", file=sys.stderr)
             raise
-        print(f"coopsim: report written to {path}")
+        print(f"coopsim: report written to {report} (and {path.name})")
