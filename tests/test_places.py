@@ -70,6 +70,9 @@ def test_any_county_from_a_table_of_its_townships_runs(tmp_path: Path) -> None:
     assert (r.villages, r.households, r.township_households, r.county_names) == (5, 900, (500, 400), ("My county",))
     tables = simulate(cfg)
     assert tables["region_year"]["households"].iloc[-1] == 900
+    crops = compose_config(["region=from_table", f"region.townships_file={csv}", "region.households=900",
+                            "region.crops=[tea,pigs]", "+region.own_farm_mix={tea: 0.6, pigs: 0.4}"])
+    assert crops.households.crops == crops.tier.cooperative.industries == ("tea", "pigs")
 
 
 @pytest.mark.parametrize(("text", "override", "says"), [

@@ -70,9 +70,9 @@ def design_table(per_run: pd.DataFrame, reference: str = "none") -> pd.DataFrame
     cols = ["region", "design", "group", "home", "scenario", "outcome", "label", "reference_mean", "group_mean",
             "difference", "ci_low", "ci_high", "seeds"]
     out = pd.concat(parts, ignore_index=True)[cols]
-    order = {r: i for i, r in enumerate(HOME.values())} | {d: i for i, d in enumerate(HOME)}
-    return out.sort_values(["scenario", "region", "design"], key=lambda c: c.map(order) if c.name != "scenario"
-                           else c.map({s: i for i, s in enumerate(dict.fromkeys(out["scenario"]))}),
+    order = {"scenario": list(dict.fromkeys(out["scenario"])), "region": list(HOME.values()), "design": list(HOME)}
+    return out.sort_values(["scenario", "region", "design"],
+                           key=lambda c: c.map({v: i for i, v in enumerate(order[str(c.name)])}),
                            kind="stable").reset_index(drop=True)
 
 
