@@ -83,8 +83,14 @@ class World:
         return np.repeat(np.arange(self.n_villages, dtype=np.int32), self.village_households)
 
 
-def _split_evenly(total: int, parts: int) -> np.ndarray:
-    return allocate(total, np.ones(parts))
+def _fill_blanks(total: int, given: tuple[int, ...], weights: np.ndarray) -> np.ndarray:
+    """Each township's count: as the region's table gives it, or (0: a blank; no table: every township) a share
+    of what the others leave of ``total``, in proportion to ``weights``."""
+    out = np.asarray(given, dtype=np.int64) if given else np.zeros(len(weights), dtype=np.int64)
+    blanks = out == 0
+    if blanks.any():
+        out[blanks] = allocate(total - int(out.sum()), np.asarray(weights, dtype=np.float64)[blanks])
+    return out
 
 
 def _nearest_neighbours(xy: np.ndarray, k: int, chunk: int = 512) -> list[np.ndarray]:
@@ -145,17 +151,17 @@ def build_world(region: RegionConfig, rng: np.random.Generator) -> World:
     """
     n_town = sum(region.townships)
     township_county = np.repeat(np.arange(region.counties, dtype=np.int32), region.townships)
-    villages_per_town = (np.asarray(region.township_villages, dtype=np.int64) if region.township_villages
-                         else _split_evenly(region.villages, n_town))
+    villages_per_town = _fill_blanks(region.villages, region.township_villages, np.ones(n_town))
     village_township = np.repeat(np.arange(n_town, dtype=np.int32), villages_per_town)
 
     size_weights = rng.lognormal(0.0, region.village_size_sigma, region.villages)
     if region.township_households:  # each township's households over its own villages, by size
+        per_town = _fill_blanks(region.households, region.township_households, villages_per_town)
         village_households = np.zeros(region.villages, dtype=np.int64)
         first = np.concatenate(([0], np.cumsum(villages_per_town)))
-        for t, total in enumerate(region.township_households):
+        for t, total in enumerate(per_town):
             rows = slice(int(first[t]), int(first[t + 1]))
-            village_households[rows] = 10 + allocate(total - 10 * (rows.stop - rows.start), size_weights[rows])
+            village_households[rows] = 10 + allocate(int(total) - 10 * (rows.stop - rows.start), size_weights[rows])
     else:
         spare = region.households - 10 * region.villages
         village_households = 10 + allocate(spare, size_weights)

@@ -50,7 +50,9 @@ def test_the_three_regions_have_the_sizes_of_their_sources(region: str, counties
         assert np.bincount(w.village_township).tolist() == list(r.township_villages)
         first = np.r_[0, np.cumsum(r.township_villages)]
         per_town = [int(w.village_households[first[t]:first[t + 1]].sum()) for t in range(townships)]
-        assert per_town == list(r.township_households)
+        assert [p for p, h in zip(per_town, r.township_households, strict=True) if h] == \
+            [h for h in r.township_households if h]  # the table's own, township by township
+        assert sum(per_town) == households
         assert w.graph.nodes["township:0"]["code"] == r.township_codes[0]
 
 
@@ -67,7 +69,9 @@ def test_any_county_from_a_table_of_its_townships_runs(tmp_path: Path) -> None:
     cfg = compose_config(["region=from_table", f"region.townships_file={csv}", "region.households=900",
                           "tier=v1", "years=3", "progress=never", "seed=1"])
     r = cfg.region
-    assert (r.villages, r.households, r.township_households, r.county_names) == (5, 900, (500, 400), ("My county",))
+    assert (r.villages, r.households, r.township_households, r.county_names) == (5, 900, (0, 400), ("My county",))
+    w = build_world(r, np.random.default_rng(1))  # the blank township takes what the other leaves
+    assert [int(w.village_households[w.village_township == t].sum()) for t in (0, 1)] == [500, 400]
     tables = simulate(cfg)
     assert tables["region_year"]["households"].iloc[-1] == 900
     crops = compose_config(["region=from_table", f"region.townships_file={csv}", "region.households=900",

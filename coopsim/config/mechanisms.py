@@ -68,6 +68,15 @@ C, G, F, P, E = "tier.cooperative", "tier.government", "tier.federation", "tier.
 #: The designs that have a township tier of their own: Longling's unions (联合社) of at least three village
 #: cooperatives, guided by the township; Songtao's joint party committees (联合党委) over a zone's villages.
 UNION, ZONE = ("longling",), ("songtao",)
+#: The parameters of order contracts and of processing: the same for a county platform and a leading enterprise
+#: (both :class:`~coopsim.config.tiers.ContractsConfig`).
+ORDER_KEYS = ("order_share", "order_price_share", "renege_gap")
+PROCESSING_KEYS = ("processing_share", "processing_value_added", "processing_cost_share",
+                   "processing_days_per_10k_yuan", "processing_rebate_share")
+
+
+def _keys(block: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{block}.{n}" for n in names)
 #: The kind of the mechanisms the state pays for.
 PUBLIC_MONEY = "public money"
 
@@ -301,8 +310,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "songtao",
         "organisation",
         "a joint party committee over a zone's villages (联合党委) chooses one industry for the whole zone — the "
-        "one most of its cooperatives' land already grows — and keeps every member to it: the zone's output sold as "
-        "one large lot through one sales link",
+        "one with the most land planted there when it starts — and keeps every member to it: the zone's output sold "
+        "as one large lot through one sales link",
         "the zone's own market takes all of one crop (its local price falls as the area grows: a glut of its own "
         "making); no spreading of risk across crops; cooperatives that grew another crop replant and wait for a "
         "first harvest",
@@ -327,7 +336,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "the enterprise's discount on the contract price; it reneges when the market falls far below the "
         "contract, leaving the output to the market just when prices are worst (the floor price is separate)",
         {f"{P}.order_contracts": False},
-        keys=(f"{P}.order_share", f"{P}.order_price_share", f"{P}.renege_gap"),
+        keys=_keys(P, ORDER_KEYS),
     ),
     Mechanism(
         "platform.processing",
@@ -338,8 +347,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "processing costs (energy, packaging, the plant) and wages; the platform keeps the rest of the margin "
         "for its running costs, the state covers a loss",
         {f"{P}.processing": False},
-        keys=(f"{P}.processing_share", f"{P}.processing_value_added", f"{P}.processing_cost_share",
-              f"{P}.processing_days_per_10k_yuan", f"{P}.processing_rebate_share"),
+        keys=_keys(P, PROCESSING_KEYS),
     ),
     Mechanism(
         "platform.brand",
@@ -391,7 +399,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "the enterprise's discount on the contract price; it reneges when the market falls far below the "
         "contract, leaving the output to the market when prices are worst; no floor and no public money",
         {f"{E}.order_contracts": False},
-        keys=(f"{E}.order_share", f"{E}.order_price_share", f"{E}.renege_gap"),
+        keys=_keys(E, ORDER_KEYS),
         also=ZONE,
     ),
     Mechanism(
@@ -403,8 +411,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "payout to the sellers of a share of the processing margin",
         "processing costs and wages; the owners keep the rest of the margin, and bear its losses",
         {f"{E}.processing": False},
-        keys=(f"{E}.processing_share", f"{E}.processing_value_added", f"{E}.processing_cost_share",
-              f"{E}.processing_days_per_10k_yuan", f"{E}.processing_rebate_share"),
+        keys=_keys(E, PROCESSING_KEYS),
         also=ZONE,
     ),
 )

@@ -23,6 +23,10 @@ list can be used as it is):
     own. Rows without it share what ``region.households`` leaves, by their
     villages; if every row has it, their sum is the region's households.
 
+A blank is read as 0 in ``township_villages`` / ``township_households``:
+the world splits what the total leaves over the blanks with the one
+integer split the model uses (:func:`coopsim.money.allocate`).
+
 The YAML gives ``townships_file`` (an absolute path, a path from the working
 directory, or the name of a file shipped beside the regions' YAML in
 ``configs/region/``), ``households`` unless every row has it, ``villages``
@@ -35,8 +39,8 @@ derived from the file; a value in the YAML must agree with it.
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "t.csv").write_text("code,name,county_code,villages\\n530523101,A,530523,14\\n530523102,B,530523,9\\n")
 >>> r = expand_region({"townships_file": str(d / "t.csv"), "households": 4000})
->>> r["townships"], r["villages"], r["township_villages"], r["county_names"]
-([2], 23, [14, 9], ['530523'])
+>>> r["townships"], r["villages"], r["township_villages"], r["township_households"], r["county_names"]
+([2], 23, [14, 9], [], ['530523'])
 >>> expand_region({"townships_file": str(d / "t.csv"), "households": 4000, "villages": 20})
 Traceback (most recent call last):
 ...
@@ -120,22 +124,6 @@ def read_townships(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _largest_remainder(total: int, weights: list[int]) -> list[int]:
-    """``total`` split into whole parts in proportion to ``weights`` (ties to the first).
-
-    >>> _largest_remainder(10, [1, 1, 1])
-    [4, 3, 3]
-    """
-    if not weights:
-        return []
-    exact = [total * w / sum(weights) for w in weights]
-    parts = [int(x) for x in exact]
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
 def expand_region(block: Mapping[str, Any]) -> dict[str, Any]:
     """The ``region`` block with its townships, villages and households taken from ``townships_file``.
 
@@ -156,54 +144,41 @@ def expand_region(block: Mapping[str, Any]) -> dict[str, Any]:
     if out.get("townships") not in (None, [], per_county):
         fail("region.townships", out["townships"], f"must agree with {path.name} ({per_county} townships per "
                                                    "county), or be left out")
-    given = [r["villages"] for r in ordered]
-    listed = sum(v for v in given if v is not None)
-    gaps = sum(v is None for v in given)
-    if gaps == 0:
-        if out.get("villages") not in (None, listed):
-            fail("region.villages", out["villages"], f"must agree with the villages of the townships in {path.name} "
-                                                     f"({listed}), or be left out")
-        out["villages"] = listed
-    else:
-        total = out.get("villages")
-        if isinstance(total, bool) or not isinstance(total, int) or total < listed + gaps:
-            fail("region.villages", total, f"{gaps} townships of {path.name} have no villages: give the region's "
-                 f"villages, a whole number >= {listed + gaps} (the {listed} listed and at least one for each of the "
-                 "others)")
-        spare, rest = divmod(total - listed, gaps)
-        fill = iter([spare + (k < rest) for k in range(gaps)])  # the first townships take the remainder
-        given = [v if v is not None else next(fill) for v in given]
-    households = [r["households"] for r in ordered]
-    listed_hh = sum(h for h in households if h is not None)
-    missing = [i for i, h in enumerate(households) if h is None]
-    if len(missing) == len(households):
-        if out.get("households") is None:
-            fail("region.households", None, f"{path.name} gives no households: give the region's rural households")
-    else:
-        total = out.get("households")
-        if not missing and total is None:
-            total = listed_hh
-        least = listed_hh + sum(10 * given[i] for i in missing)
-        if missing and (isinstance(total, bool) or not isinstance(total, int) or total < least):
-            fail("region.households", total, f"{len(missing)} townships of {path.name} have no households: give the "
-                 f"region's rural households, a whole number >= {least} (the {listed_hh} listed and at least 10 for "
-                 "each village of the others)")
-        if not missing and total != listed_hh:
-            fail("region.households", total, f"must agree with the households of the townships in {path.name} "
-                                             f"({listed_hh}), or be left out")
-        shares = _largest_remainder(total - listed_hh, [given[i] for i in missing])  # by their villages
-        for i, h in zip(missing, shares, strict=True):
-            households[i] = h
-        for r, v, h in zip(ordered, given, households, strict=True):
-            if h < 10 * v:
-                fail("region.townships_file", str(path), f"township {r['code']} has {h} households for {v} villages: "
-                                                         "at least 10 a village")
-        out["households"] = total
-        out["township_households"] = households
+    given_v = [r["villages"] for r in ordered]
+    villages = _totals(given_v, out.get("villages"), sum(v is None for v in given_v), "region.villages", "villages",
+                       path.name)
+    blank_v = sum(v is None for v in given_v)
+    most = -(-(villages[0] - sum(v or 0 for v in given_v)) // blank_v) if blank_v else 0  # a blank's share, at most
+    bound = [v if v is not None else most for v in given_v]  # each township's villages, at most
+    for r, v in zip(ordered, bound, strict=True):
+        if r["households"] is not None and r["households"] < 10 * v:
+            fail("region.townships_file", str(path), f"township {r['code']} has {r['households']} households for "
+                                                     f"{v} villages: at least 10 a village")
+    given_h = [r["households"] for r in ordered]
+    households = _totals(given_h, out.get("households"), 10 * sum(v for v, h in zip(bound, given_h, strict=True)
+                                                                  if h is None),
+                         "region.households", "households", path.name)
     names = [group[0]["county_name"] or code for code, group in counties.items()]
     if not out.get("county_names"):
         out["county_names"] = names
-    out.update(townships=per_county, villages=sum(given) if gaps else out["villages"],
+    out.update(townships=per_county, villages=villages[0], households=households[0],
                township_codes=[r["code"] for r in ordered], township_names=[r["name"] for r in ordered],
-               township_villages=given)
+               township_villages=villages[1], township_households=households[1])
     return out
+
+
+def _totals(given: list[int | None], total: Any, least: int, key: str, what: str, table: str
+            ) -> tuple[int, list[int]]:
+    """The region's total of a column and each township's (0: a blank, which shares what the total leaves; the
+    world splits it, :func:`coopsim.world.build_world`); all blanks: ``[]``. ``least``: what the blanks need."""
+    listed = sum(v for v in given if v is not None)
+    blanks = sum(v is None for v in given)
+    if not blanks:
+        if total not in (None, listed):
+            fail(key, total, f"must agree with the {what} of the townships in {table} ({listed}), or be left out")
+        return listed, [int(v) for v in given if v is not None]
+    if isinstance(total, bool) or not isinstance(total, int) or total < listed + least:
+        none = f"{table} gives no {what}; " if blanks == len(given) else ""
+        fail(key, total, f"{none}{blanks} townships of {table} have no {what}: give the region's {what}, a whole "
+                         f"number >= {listed + least} (the {listed} listed and {least} for the others)")
+    return total, ([] if blanks == len(given) else [v or 0 for v in given])

@@ -71,18 +71,16 @@ class RegionConfig:
             fail(f"{path}.villages", self.villages, f"must be >= the number of townships ({townships})")
         if self.households < 10 * self.villages:
             fail(f"{path}.households", self.households, f"must be >= 10 per village ({10 * self.villages})")
-        for key, total in (("township_codes", None), ("township_names", None), ("township_villages", self.villages),
-                           ("township_households", self.households)):
+        for key, total, least in (("township_codes", None, 0), ("township_names", None, 0),
+                                  ("township_villages", self.villages, 1), ("township_households", self.households, 0)):
             values = getattr(self, key)
             if values and len(values) != townships:
                 fail(f"{path}.{key}", list(values), f"one per township ({townships}) or none")
-            if values and total is not None and (min(values) < 1 or sum(values) != total):
-                fail(f"{path}.{key}", list(values), f"whole numbers >= 1 summing to {path}.{key.split('_')[1]} "
-                                                    f"({total})")
-        if self.township_villages and self.township_households and any(
-                h < 10 * v for v, h in zip(self.township_villages, self.township_households, strict=True)):
-            fail(f"{path}.township_households", list(self.township_households),
-                 "at least 10 households for each village of the township")
+            blanks = sum(v == 0 for v in values) if total is not None else 0
+            if values and total is not None and (min(values) < 0 or sum(values) + least * blanks > total
+                                                 or (not blanks and sum(values) != total)):
+                fail(f"{path}.{key}", list(values), f"whole numbers (0: a share of what the others leave) summing "
+                                                    f"to {path}.{key.split('_')[1]} ({total})")
         if set(self.own_farm_mix) - set(self.crops):
             fail(f"{path}.own_farm_mix", dict(self.own_farm_mix), f"shares of the region's crops ({path}.crops: "
                                                                   f"{', '.join(self.crops) or 'none given'}) only")

@@ -130,8 +130,7 @@ class PlanningTerms:
     (``county_haulage``; ``None``: its township's market only); the yield gain
     of extension and what the technicians cost a year per mu
     (``technician_yuan_per_mu``; ``inf``: no extension; shared across a
-    township: ``shared_technician_yuan_per_mu``); the one industry a joint
-    committee keeps its zone to (``zone_industry``), if any."""
+    township: ``shared_technician_yuan_per_mu``)."""
 
     herding: float
     temperature: float
@@ -140,7 +139,6 @@ class PlanningTerms:
     extension_gain: float
     technician_yuan_per_mu: float
     shared_technician_yuan_per_mu: float
-    zone_industry: int = -1  # a joint committee's one industry for the village's zone (a market index; -1: none)
 
 
 @dataclass
@@ -292,6 +290,10 @@ class Partner(Institution):
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
         """Add work (public projects, outside contracts for labour export teams), or share the cost of extension
         (technicians for the whole township)."""
+
+    def zone_industries(self, villages: np.ndarray) -> np.ndarray | None:
+        """The one industry (a market index; -1: none) it keeps each of ``villages`` to, if it keeps any."""
+        return None
 
     def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
                     industry: np.ndarray) -> None:

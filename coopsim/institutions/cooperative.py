@@ -201,12 +201,12 @@ class VillageCooperatives(Institution):
         land = float(hh.land_in_coop_mu[sl].sum()) + self.cfg.collective_land_mu
         nb = self.world.neighbours[v]
         neighbour_choices = self.candidate_positions(self.industry[nb[self.founded[nb]]])
-        plan = self.planning_terms(v)
+        herding, temperature = self.choice_rule(v)
         members = int(hh.coop_member[sl].sum())
-        zone = self.candidate_positions(np.array([plan.zone_industry] if plan.zone_industry >= 0 else []))
-        pick = zone[0] if len(zone) else choose_industry(self.expected_net_per_mu(v, t, land, members),
-                                                         neighbour_choices, plan.herding, plan.temperature,
-                                                         float(u[0]), float(u[1]))
+        zone = self.zone_industries(np.array([v]))
+        pick = self.candidate_positions(zone)[0] if zone[0] >= 0 else choose_industry(
+            self.expected_net_per_mu(v, t, land, members), neighbour_choices, herding, temperature, float(u[0]),
+            float(u[1]))
         self.industry[v] = self.industries[pick]
         self.founded[v] = True
         self.membership_version += 1
@@ -324,19 +324,17 @@ class VillageCooperatives(Institution):
         out[rows, self.industry[rows]] = self.land_mu(hh)[rows]
         return out
 
-    def zone_industries(self) -> np.ndarray:
-        """Each village's joint-committee industry where its partners keep it to one among its candidates (a
-        market index), else -1."""
-        out = np.full(self.world.n_villages, -1, dtype=np.int64)
-        if not any(getattr(p.cfg, "one_industry", False) for p in self.partners):
-            return out
-        candidate = np.zeros(len(self.market.names), dtype=bool)
+    def zone_industries(self, villages: np.ndarray) -> np.ndarray:
+        """The one industry a partner keeps each of ``villages`` to, if it is among the candidates (a market
+        index), else -1 (:meth:`~coopsim.institutions.base.Partner.zone_industries`)."""
+        zone = np.full(len(villages), -1, dtype=np.int64)
+        for partner in self.partners:
+            kept = partner.zone_industries(villages)
+            if kept is not None:
+                zone = np.where(zone < 0, kept, zone)
+        candidate = np.zeros(len(self.market.names) + 1, dtype=bool)  # the last: -1, no industry
         candidate[self.industries] = True
-        for v in range(self.world.n_villages):
-            zone = self.planning_terms(v).zone_industry
-            if zone >= 0 and candidate[zone]:
-                out[v] = zone
-        return out
+        return np.where(candidate[zone], zone, -1)
 
     def review(self, t: int, profit_fen: np.ndarray, u: np.ndarray, land_mu: np.ndarray, members: np.ndarray) -> int:
         """Switch loss-making industries after ``review_after_months`` of harvests.
@@ -353,7 +351,7 @@ class VillageCooperatives(Institution):
         ind = np.maximum(self.industry, 0)
         harvesting_since = self.planted_month + m.months_to_first_harvest[ind]
         due = self.founded & (profit_fen < 0) & (t - harvesting_since + 1 >= self.cfg.review_after_months)
-        zone = self.zone_industries()
+        zone = self.zone_industries(np.arange(self.world.n_villages))
         due |= self.founded & (zone >= 0) & (zone != self.industry)  # a joint committee keeps its zone to one
         switched = 0
         for v in np.flatnonzero(due):

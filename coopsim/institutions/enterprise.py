@@ -9,12 +9,12 @@ orders part of each bound village's output at a price agreed for the year
 output to process (ham curing, sugar, tea, fungi), paying local processing
 wages and, by contract, a second payout to the sellers.
 
-It is the county platform's order contracts and processing (:class:`~coopsim.institutions.platform.CountyPlatforms`)
-without the state: no floor price, no brand budget, no cheaper credit, no
-labour-export contracts — and private. Its owners (the outside
-``enterprises`` account) take what its processing earns and cover what it
-loses, each month, so no public yuan reaches it and its account closes
-every month at zero.
+These are the order contracts and processing the county platform has too
+(:class:`~coopsim.institutions.platform.ContractPartner`), without the state:
+no floor price, brand budget, cheap credit or labour-export contracts — and
+private. Its owners (the outside ``enterprises`` account) take what its
+processing earns and cover what it loses, each month, so no public yuan
+reaches it and its account closes every month at zero.
 """
 
 from __future__ import annotations
@@ -22,36 +22,16 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.config.tiers import EnterpriseConfig
-from coopsim.institutions.base import Cooperatives, CostTerms, SalesTerms, WorkTerms
-from coopsim.institutions.platform import CountyPlatforms
+from coopsim.institutions.platform import ContractPartner
 
 
-class LeadingEnterprises(CountyPlatforms):
+class LeadingEnterprises(ContractPartner):
     """The leading enterprises of a region, one account per county."""
 
     block = "enterprise"
-    level_name = "county"
-    cfg: EnterpriseConfig  # type: ignore[assignment]
+    cfg: EnterpriseConfig
 
-    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """No outside contracts for labour export teams (a state platform's)."""
-
-    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
-                    industry: np.ndarray) -> None:
-        """No county brand."""
-
-    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
-                  industry: np.ndarray) -> None:
-        """No floor price: the state guarantees nothing."""
-        return None
-
-    def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
-        """No cheaper credit."""
-
-    def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
-        """No interest subsidy."""
-
-    def run_costs(self) -> None:
+    def running_costs(self, t: int) -> None:
         """The owners settle the month: they take what processing earned and cover what it lost."""
         led = self.ledger
         balance = led.block(self.block)

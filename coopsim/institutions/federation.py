@@ -131,8 +131,13 @@ class TownshipFederations(Partner):
             terms.one_lot, terms.county_haulage = True, cfg.bulk_haulage_share
         if cfg.technology:
             terms.technician_yuan_per_mu = min(terms.technician_yuan_per_mu, terms.shared_technician_yuan_per_mu)
-        if cfg.one_industry:
-            terms.zone_industry = int(self.zone_industry[town])
+
+    def zone_industries(self, villages: np.ndarray) -> np.ndarray | None:
+        """A working joint committee keeps its zone's villages to the zone's one industry (``one_industry``)."""
+        if not self.cfg.one_industry:
+            return None
+        town = self.world.village_township[villages]
+        return np.where(self.active[town] & ~self.failed[town], self.zone_industry[town], -1)
 
     def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
         """Technicians shared across the township: each member pays its share, by land, of the

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coopsim.config.tiers import PlatformConfig
+from coopsim.config.tiers import ContractsConfig, PlatformConfig
 from coopsim.institutions.base import (
     Accounts,
     Cooperatives,
@@ -53,14 +53,16 @@ def floor_payout_yuan(quantity_ref_yuan: np.ndarray, realised_index: np.ndarray,
     return np.asarray(quantity_ref_yuan) * np.maximum(np.asarray(floor_index) - np.asarray(realised_index), 0.0)
 
 
-class CountyPlatforms(Partner):
-    """The county platforms of a region, one account per county."""
+class ContractPartner(Partner):
+    """A partner that binds the cooperatives with order contracts ("double binding") and processes part of what
+    they sell, one account per county: the county platform (3.0) and the leading enterprises of Longling's and
+    Songtao's designs. What each adds (the state's floor, brand, credit and contracts; the owners' margin) is its
+    own class's."""
 
-    block = "platform"
     level_name = "county"
-    cfg: PlatformConfig
+    cfg: ContractsConfig
 
-    def __init__(self, cfg: PlatformConfig, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
+    def __init__(self, cfg: ContractsConfig, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
         super().__init__(cfg, start_month, world, market, ledger)
         self.active = np.zeros(world.n_counties, dtype=bool)
         self.village_county = self.level.of_village
@@ -69,8 +71,6 @@ class CountyPlatforms(Partner):
         self.wage_per_worker_fen = np.zeros(world.n_counties, dtype=np.int64)
         #: What it bought this month to process, by village (fen).
         self.bought_fen = np.zeros(world.n_villages, dtype=np.int64)
-        #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
-        self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
         #: Each county's price of each commodity, relative to its reference, that this year's order contracts are
         #: written against: the mean of the twelve months before (set each January and when it starts there).
         self.contract_index = np.ones((world.n_counties, len(market.names)))
@@ -79,9 +79,10 @@ class CountyPlatforms(Partner):
         #: Who it bought from this month, and how much (paid the second payout once the output is processed).
         self._sellers: list[tuple[Accounts, np.ndarray]] = []
 
+    # -- order contracts and processing ------------------------------------------------
     def lever(self, name: str, founded: np.ndarray) -> np.ndarray:
-        """Villages reached by mechanism ``name`` (a boolean lever; one its config does not have is off)."""
-        return founded & self.active[self.village_county] & bool(getattr(self.cfg, name, False))
+        """Villages reached by mechanism ``name`` (a boolean lever of its config)."""
+        return founded & self.active[self.village_county] & bool(getattr(self.cfg, name))
 
     def open_month(self, t: int, founded: np.ndarray, rng: np.random.Generator) -> None:
         """Start in each county on its date; write the year's order contracts there and each January."""
@@ -96,27 +97,6 @@ class CountyPlatforms(Partner):
         before (so the floor follows the prices farmers actually see, trend and all)."""
         recent = self.market.price_index[max(t - 12, 0): max(t, 1)].mean(axis=0)
         self.contract_index = np.where(counties[:, None], recent[None, :], self.contract_index)
-
-    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
-        """The outside contracts the platform brings each village's labour export team: wages to members at
-        home, materials, a margin kept."""
-        cfg = self.cfg
-        contract = np.where(self.lever("labour_export", founded), cfg.export_contracts_yuan_per_village_year / 12.0,
-                            0.0)
-        terms.contract_yuan = terms.contract_yuan + contract
-        terms.contract_public_yuan = terms.contract_public_yuan + contract * cfg.export_public_share
-        terms.project_labour_yuan = terms.project_labour_yuan + contract * cfg.export_labour_share
-        terms.project_materials_yuan = terms.project_materials_yuan + contract * (
-            1 - cfg.export_labour_share - cfg.export_margin_share)
-
-    # -- order contracts: brand, processing, floor prices ---------------------------
-    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
-                    industry: np.ndarray) -> None:
-        """The county brand earns a premium on what meets its grade; grading, packaging and
-        certification cost the sellers ``brand_fee_share`` of the branded sales."""
-        branded = self.lever("brand", founded)
-        terms.premium = np.where(branded, 1 + self.cfg.brand_premium, terms.premium)
-        terms.fee_share = terms.fee_share + np.where(branded, self.cfg.brand_fee_share, 0.0)
 
     def order_terms(self, t: int, realised: np.ndarray, founded: np.ndarray, industry: np.ndarray) -> OrderTerms:
         """Double binding: the leading enterprises it brings in take ``order_share`` of contracted villages'
@@ -134,14 +114,6 @@ class CountyPlatforms(Partner):
         processed = self.lever("processing", founded)
         self.bought_fen = np.where(processed, np.floor(value_fen * self.cfg.processing_share), 0).astype(np.int64)
         return self.bought_fen
-
-    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
-                  industry: np.ndarray) -> np.ndarray | None:
-        """The state pays contracted villages the gap below the floor: ``floor_share`` of the price
-        their contract was written against."""
-        floor = self.lever("floor_price", founded)
-        floor_index = self.cfg.floor_share * self.contract_index[self.village_county, industry]
-        return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, floor_index)), 0)
 
     def second_payout_rate(self, day_wage_yuan: float) -> float:
         """What the contract pays back per yuan bought, once processed: ``processing_rebate_share`` of the
@@ -174,7 +146,6 @@ class CountyPlatforms(Partner):
         self._sellers = []
         return to_coops
 
-    # -- processing ---------------------------------------------------------------
     def process(self, bought_fen: np.ndarray, hh: Households, day_wage_yuan: float) -> int:
         """Sell processed output with value added; set this month's processing wages.
 
@@ -205,7 +176,47 @@ class CountyPlatforms(Partner):
         self.ledger.groups_pay_rows(self.block, county[starts], starts, "household", rows, wages, "processing_wages")
         return wages
 
-    # -- cheaper credit -------------------------------------------------------------
+
+class CountyPlatforms(ContractPartner):
+    """The county platforms of a region, one account per county: the contracts and processing, with the
+    state behind them (floor prices, a brand, cheaper credit, labour-export contracts, its losses covered)."""
+
+    block = "platform"
+    cfg: PlatformConfig
+
+    def __init__(self, cfg: PlatformConfig, start_month: int, world: World, market: Market, ledger: Ledger) -> None:
+        super().__init__(cfg, start_month, world, market, ledger)
+        #: This month's interest subsidy to the bank on the cooperatives' cheaper credit (fen).
+        self.subsidy_fen = np.zeros(world.n_villages, dtype=np.int64)
+
+    def work_terms(self, t: int, terms: WorkTerms, founded: np.ndarray) -> None:
+        """The outside contracts the platform brings each village's labour export team: wages to members at
+        home, materials, a margin kept."""
+        cfg = self.cfg
+        contract = np.where(self.lever("labour_export", founded), cfg.export_contracts_yuan_per_village_year / 12.0,
+                            0.0)
+        terms.contract_yuan = terms.contract_yuan + contract
+        terms.contract_public_yuan = terms.contract_public_yuan + contract * cfg.export_public_share
+        terms.project_labour_yuan = terms.project_labour_yuan + contract * cfg.export_labour_share
+        terms.project_materials_yuan = terms.project_materials_yuan + contract * (
+            1 - cfg.export_labour_share - cfg.export_margin_share)
+
+    def sales_terms(self, t: int, terms: SalesTerms, founded: np.ndarray, township: np.ndarray,
+                    industry: np.ndarray) -> None:
+        """The county brand earns a premium on what meets its grade; grading, packaging and
+        certification cost the sellers ``brand_fee_share`` of the branded sales."""
+        branded = self.lever("brand", founded)
+        terms.premium = np.where(branded, 1 + self.cfg.brand_premium, terms.premium)
+        terms.fee_share = terms.fee_share + np.where(branded, self.cfg.brand_fee_share, 0.0)
+
+    def guarantee(self, quantity_ref_yuan: np.ndarray, realised: np.ndarray, founded: np.ndarray,
+                  industry: np.ndarray) -> np.ndarray:
+        """The state pays contracted villages the gap below the floor: ``floor_share`` of the price
+        their contract was written against."""
+        floor = self.lever("floor_price", founded)
+        floor_index = self.cfg.floor_share * self.contract_index[self.village_county, industry]
+        return np.where(floor, to_fen(floor_payout_yuan(quantity_ref_yuan, realised, floor_index)), 0)
+
     def cost_terms(self, terms: CostTerms, coops: Cooperatives) -> None:
         """Contracted cooperatives borrow at ``credit_rate_annual`` with a higher limit;
         the state pays the bank the gap to its rate (on what they owed before this month)."""
@@ -217,7 +228,6 @@ class CountyPlatforms(Partner):
     def collect_costs(self, coops: Cooperatives, costs: dict[str, np.ndarray]) -> None:
         self.ledger.pay("state", "bank", int(self.subsidy_fen.sum()), "credit_interest_subsidy")
 
-    # -- the year's end and the platform's losses -----------------------------------
     def running_costs(self, t: int) -> None:
         self.run_costs()
 

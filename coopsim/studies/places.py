@@ -130,7 +130,7 @@ def longling_markdown(facts: pd.DataFrame) -> str:
 
 
 def write_page(sweep_dir: Path, table: pd.DataFrame, decompositions: dict[str, str], region: str | None = None,
-               longling: pd.DataFrame | None = None) -> Path:
+               longling: pd.DataFrame | None = None) -> str:
     """``three_designs.md``: the designs' table, what transfers, Longling's 2023 figures and each design's
     decomposition."""
     parts = ["# Three places, three designs", "",
@@ -142,18 +142,19 @@ def write_page(sweep_dir: Path, table: pd.DataFrame, decompositions: dict[str, s
         parts += ["", f"## {design}: its gain over the village cooperatives it builds on "
                       f"({', '.join(f'{t} over {TIER_PARENT[t]}' for t in DECOMPOSED[design])}), on "
                       f"{PLACE_TITLES.get(region or HOME[design], region)}", "", text]
-    path = sweep_dir / "three_designs.md"
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return path
+    text = "\n".join(parts) + "\n"
+    (sweep_dir / "three_designs.md").write_text(text, encoding="utf-8")
+    return text
 
 
-def write_report(sweep_dir: Path, table: pd.DataFrame, page: Path) -> Path:
-    """``report.html``: the page (``three_designs.md``) as one self-contained HTML page, with the designs' figure."""
+def write_report(sweep_dir: Path, table: pd.DataFrame, page: str) -> Path:
+    """``report.html``: the page (``three_designs.md``'s text) as one self-contained HTML page, with the designs'
+    figure."""
     figures = sweep_dir / "figures"
     figures.mkdir(exist_ok=True)
     designs_figure(table, figures / "income_gain_by_design_and_county.png", PLACE_TITLES)
     return markdown_page(sweep_dir / "report.html", "three_designs: three places, three designs",
-                         page.read_text(encoding="utf-8"), figures)
+                         page, figures)
 
 
 def longling_2023(complete: Sequence[tuple[Path, dict[str, Any]]]) -> pd.DataFrame | None:
@@ -167,12 +168,9 @@ def longling_2023(complete: Sequence[tuple[Path, dict[str, Any]]]) -> pd.DataFra
 
 def per_run_by_region(sweep_dir: Path, last_years: int, runs_found: Any = None) -> pd.DataFrame:
     """One row per complete run of the sweep: its county, scenario, tier, seed and outcomes."""
-    tables = collect(sweep_dir, "tier", runs_found=runs_found)
-    years = tables["region_year"]
-    years = years.assign(group=years["group"] + "\0" + years["region"].astype(str))
-    per_run = per_run_outcomes(years, last_years)
-    split = per_run["group"].str.split("\0", expand=True)
-    return per_run.assign(group=split[0], region=split[1])
+    years = collect(sweep_dir, "tier", runs_found=runs_found)["region_year"]
+    return pd.concat([per_run_outcomes(y, last_years).assign(region=region)
+                      for region, y in years.groupby("region", sort=False)], ignore_index=True)
 
 
 class ThreeDesignsReport(Callback):  # type: ignore[misc,valid-type]
@@ -209,10 +207,9 @@ class ThreeDesignsReport(Callback):  # type: ignore[misc,valid-type]
             longling = longling_2023(found[0])
             if longling is not None:
                 longling.to_csv(sweep_dir / "longling_2023.csv", index=False)
-            path = write_page(sweep_dir, table, texts, self.region, longling)
-            report = write_report(sweep_dir, table, path)
+            report = write_report(sweep_dir, table, write_page(sweep_dir, table, texts, self.region, longling))
         except Exception as err:
             FAILED_CALLBACKS.append(f"{sweep_dir}: three designs: {err}")
             print(f"coopsim: the three designs' report of {sweep_dir} failed: {err}", file=sys.stderr)
             raise
-        print(f"coopsim: report written to {report} (and {path.name})")
+        print(f"coopsim: report written to {report} (and three_designs.md)")
